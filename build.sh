@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# lee's one entry point.
+#
+#   ./build.sh            build components (wasm32-wasip2) and host (release), precompile,
+#                         assemble dist/ (dist/lee + dist/components/ with lee.toml)
+#   ./build.sh test       fmt check, clippy -D warnings, unit tests, end-to-end tests
+#                         against a real Home Assistant on 127.0.0.1 (installed on demand)
+#   ./build.sh package    dist/lee-lambda.zip (bootstrap + components/) for provided.al2023
+#   ./build.sh demo       start the test Home Assistant and run examples/*.json through lee
+#   ./build.sh bench      criterion benchmarks (needs the test Home Assistant)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$ROOT"
+DIST="$ROOT/dist"
+WASM_OUT="$ROOT/target/wasm32-wasip2/release"
+# Feature components shipped in dist/: id -> crate name lee-<id>.
+COMPONENTS=(scripts automations)
+# Test-only components (never shipped): built into target/test-components/.
+TEST_COMPONENTS=(hostile scripts-v2)
+
+say() { printf '\n==> %s\n' "$*" >&2; }
+
+ensure_toolchain() {
+    command -v cargo >/dev/null || { echo "cargo not found: install Rust 1.95 with rustup" >&2; exit 1; }
+    if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-wasip2; then
+        say "adding the wasm32-wasip2 target"
+        rustup target add wasm32-wasip2
+    fi
+}
+
+# Components are small and size matters more than speed for them: opt-level s.
+build_components() {
+    local packages=()
+    for id in "${COMPONENTS[@]}"; do packages+=(-p "lee-$id"); done
+    for id in "$@"; do packages+=(-p "lee-test-$id"); done
+    say "building components: ${COMPONENTS[*]} $*"
+    CARGO_PROFILE_RELEASE_OPT_LEVEL=s CARGO_PROFILE_RELEASE_LTO=true CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1 \
+        cargo build --release --target wasm32-wasip2 "${packages[@]}"
+}
+
+build_host() {
+    say "building the host (release)"
+    cargo build --release -p lee
+}
+
+assemble_dist() {
+    say "assembling dist/"
+    rm -rf "$DIST/components"
+    mkdir -p "$DIST/components"
+    for id in "${COMPONENTS[@]}"; do
+        cp "$WASM_OUT/lee_${id//-/_}.wasm" "$DIST/components/$id.wasm"
+    done
+    cp components/lee.toml "$DIST/components/lee.toml"
+    cp target/release/lee "$DIST/lee"
+    "$DIST/lee" precompile "$DIST/components"
+    rm -f "$DIST"/components/*.wasm
+    "$DIST/lee" components "$DIST/components" >/dev/null
+}
+
+stage_test_components() {
+    mkdir -p target/test-components
+    for id in "${TEST_COMPONENTS[@]}"; do
+        cp "$WASM_OUT/lee_test_${id//-/_}.wasm" "target/test-components/$id.wasm"
+    done
+}
+
+cmd_build() {
+    ensure_toolchain
+    build_components "$@"
+    build_host
+    assemble_dist
+    say "built: dist/lee and dist/components/ ($(ls "$DIST/components" | tr '\n' ' '))"
+}
+
+cmd_test() {
+    cmd_build "${TEST_COMPONENTS[@]}"
+    stage_test_components
+    say "cargo fmt --check"
+    cargo fmt --all -- --check
+    say "cargo clippy -D warnings"
+    cargo clippy --release --workspace --all-targets -- -D warnings
+    say "starting the test Home Assistant"
+    tests/ha/ha.sh start
+    say "unit and end-to-end tests"
+    set -a
+    # shellcheck disable=SC1091
+    source target/ha/ha.env
+    set +a
+    cargo test --release --workspace
+}
+
+cmd_package() {
+    cmd_build
+    say "packaging dist/lee-lambda.zip"
+    local stage="$ROOT/target/package"
+    rm -rf "$stage" "$DIST/lee-lambda.zip"
+    mkdir -p "$stage"
+    cp "$DIST/lee" "$stage/bootstrap"
+    cp -r "$DIST/components" "$stage/components"
+    (cd "$stage" && zip -q -r -X "$DIST/lee-lambda.zip" bootstrap components)
+    ls -l "$DIST/lee-lambda.zip" >&2
+}
+
+cmd_demo() {
+    cmd_build
+    tests/ha/ha.sh start
+    set -a
+    # shellcheck disable=SC1091
+    source target/ha/ha.env
+    set +a
+    for event in examples/*.json; do
+        say "$event"
+        "$DIST/lee" invoke "$event" --components "$DIST/components" --timings
+    done
+}
+
+cmd_bench() {
+    cmd_build
+    tests/ha/ha.sh start
+    set -a
+    # shellcheck disable=SC1091
+    source target/ha/ha.env
+    set +a
+    cargo bench -p lee --bench invocation
+}
+
+case "${1:-build}" in
+    build) cmd_build ;;
+    test) cmd_test ;;
+    package) cmd_package ;;
+    demo) cmd_demo ;;
+    bench) cmd_bench ;;
+    *) echo "usage: ./build.sh [build|test|package|demo|bench]" >&2; exit 2 ;;
+esac

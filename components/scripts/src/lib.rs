@@ -1,0 +1,104 @@
+//! The `scripts` feature component: runs a Home Assistant script by spoken name or id,
+//! with variables, for the custom-skill intent `RunScript{ScriptName}`.
+//!
+//! Variables come from the component config (`variables.<script_object_id>` table in the
+//! manifest) overlaid with any other filled slots of the intent (slot `Brightness` ->
+//! variable `brightness`). Grants needed: `script.turn_on`, `read_states`.
+
+use lee_sdk::ha::{self, State};
+use lee_sdk::resolve::{self, Lookup};
+use lee_sdk::skill::{SkillRequest, SkillResponse};
+use lee_sdk::{Failure, Guest, Invocation, config, log};
+use serde_json::{Map, Value, json};
+
+pub struct Scripts;
+
+lee_sdk::export!(Scripts);
+
+impl Guest for Scripts {
+    fn handle(invocation: Invocation) -> Result<String, Failure> {
+        match invocation.route.as_str() {
+            "skill:RunScript" => run_script(&SkillRequest::parse(&invocation.event)?),
+            other => Err(Failure::Unsupported(format!(
+                "scripts does not handle {other}"
+            ))),
+        }
+    }
+}
+
+/// Variables for a script: configured defaults, then the intent's other slots.
+pub fn script_variables(
+    configured: Option<&Value>,
+    object_id: &str,
+    slots: &[(String, String)],
+) -> Map<String, Value> {
+    let mut variables = configured
+        .and_then(|all| all.get(object_id))
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    for (name, value) in slots {
+        let key = name.to_ascii_lowercase();
+        let value = value
+            .parse::<i64>()
+            .map(Value::from)
+            .or_else(|_| value.parse::<f64>().map(Value::from))
+            .unwrap_or_else(|_| Value::String(value.clone()));
+        variables.insert(key, value);
+    }
+    variables
+}
+
+fn run_script(request: &SkillRequest) -> Result<String, Failure> {
+    let Some(spoken) = request.slot("ScriptName") else {
+        return SkillResponse::ask("Which script should I run?", "Which script?").into_result();
+    };
+    let script: State = match resolve::entity_by_name("script", &spoken)? {
+        Lookup::Found(state) => state,
+        Lookup::Ambiguous(states) => return resolve::ask_which(&states).into_result(),
+        Lookup::NotFound => {
+            return SkillResponse::say(format!("I couldn't find a script called {spoken}."))
+                .into_result();
+        }
+    };
+    let name = script.friendly_name();
+    if !script.is_available() {
+        return SkillResponse::say(format!("{name} is unavailable right now.")).into_result();
+    }
+    let variables = script_variables(
+        config::get_json("variables").as_ref(),
+        script.object_id(),
+        &request.other_slots(&["ScriptName"]),
+    );
+    let mut data = json!({"entity_id": script.entity_id});
+    if !variables.is_empty() {
+        data["variables"] = Value::Object(variables);
+    }
+    ha::call_service("script", "turn_on", &data)?;
+    log::info("script started", &[("script", &script.entity_id)]);
+    SkillResponse::say(format!("Running {name}."))
+        .card("Script started", name)
+        .into_result()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn variables_merge_config_and_slots() {
+        let configured = json!({"movie_time": {"brightness": 100, "scene": "dim"}});
+        let vars = script_variables(
+            Some(&configured),
+            "movie_time",
+            &[
+                ("Brightness".into(), "40".into()),
+                ("Mood".into(), "calm".into()),
+            ],
+        );
+        assert_eq!(vars["brightness"], json!(40));
+        assert_eq!(vars["scene"], json!("dim"));
+        assert_eq!(vars["mood"], json!("calm"));
+        assert!(script_variables(None, "x", &[]).is_empty());
+    }
+}

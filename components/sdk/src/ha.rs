@@ -1,0 +1,196 @@
+//! Typed Home Assistant helpers over the `home-assistant` import. The host injects the
+//! token and enforces the component's grants; these helpers parse what comes back.
+
+use serde_json::Value;
+
+use crate::bindings::lee::gateway::home_assistant as host;
+pub use crate::bindings::lee::gateway::home_assistant::{HaError, Registry};
+
+/// How old an answer a read accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Freshness {
+    /// Read Home Assistant now (state reports, post-command state).
+    Now,
+    /// A list for name lookups: up to a minute old is fine (states are cached 60 s).
+    ForLookup,
+    /// Registries and area mappings: up to ten minutes old.
+    Mapping,
+    /// Any explicit bound in milliseconds.
+    Within(u32),
+}
+
+impl Freshness {
+    pub fn max_age_ms(self) -> u32 {
+        match self {
+            Freshness::Now => 0,
+            Freshness::ForLookup => 60_000,
+            Freshness::Mapping => 600_000,
+            Freshness::Within(ms) => ms,
+        }
+    }
+}
+
+/// One entity's state with parsed attributes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct State {
+    pub entity_id: String,
+    pub state: String,
+    pub attributes: Value,
+    pub last_changed: String,
+    pub last_updated: String,
+}
+
+impl State {
+    pub fn from_host(s: host::EntityState) -> Self {
+        Self {
+            attributes: serde_json::from_str(&s.attributes).unwrap_or(Value::Null),
+            entity_id: s.entity_id,
+            state: s.state,
+            last_changed: s.last_changed,
+            last_updated: s.last_updated,
+        }
+    }
+
+    /// `light` for `light.kitchen`.
+    pub fn domain(&self) -> &str {
+        domain_of(&self.entity_id)
+    }
+
+    /// `kitchen` for `light.kitchen`.
+    pub fn object_id(&self) -> &str {
+        self.entity_id
+            .split_once('.')
+            .map(|(_, o)| o)
+            .unwrap_or(&self.entity_id)
+    }
+
+    /// The friendly name, or the object id with underscores as spaces.
+    pub fn friendly_name(&self) -> String {
+        self.attributes
+            .get("friendly_name")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .unwrap_or_else(|| self.object_id().replace('_', " "))
+    }
+
+    pub fn attribute_str(&self, name: &str) -> Option<&str> {
+        self.attributes.get(name).and_then(Value::as_str)
+    }
+
+    pub fn is_available(&self) -> bool {
+        !matches!(self.state.as_str(), "unavailable" | "unknown")
+    }
+}
+
+/// The domain part of an entity id.
+pub fn domain_of(entity_id: &str) -> &str {
+    entity_id.split_once('.').map(|(d, _)| d).unwrap_or("")
+}
+
+/// All states.
+pub fn states(freshness: Freshness) -> Result<Vec<State>, HaError> {
+    Ok(host::get_states(freshness.max_age_ms())?
+        .into_iter()
+        .map(State::from_host)
+        .collect())
+}
+
+/// States of one domain (e.g. every `script`).
+pub fn states_in_domain(domain: &str, freshness: Freshness) -> Result<Vec<State>, HaError> {
+    Ok(states(freshness)?
+        .into_iter()
+        .filter(|s| s.domain() == domain)
+        .collect())
+}
+
+/// One state; `None` when the entity does not exist.
+pub fn state(entity_id: &str, freshness: Freshness) -> Result<Option<State>, HaError> {
+    Ok(host::get_state(entity_id, freshness.max_age_ms())?.map(State::from_host))
+}
+
+/// What a service call returned.
+#[derive(Debug, Clone)]
+pub struct ServiceResult {
+    pub changed: Vec<State>,
+    pub response: Option<Value>,
+}
+
+/// Calls `domain.service` with `data`.
+pub fn call_service(domain: &str, service: &str, data: &Value) -> Result<ServiceResult, HaError> {
+    call(domain, service, data, false)
+}
+
+/// Calls a service that returns a response (e.g. `weather.get_forecasts`).
+pub fn call_service_with_response(
+    domain: &str,
+    service: &str,
+    data: &Value,
+) -> Result<ServiceResult, HaError> {
+    call(domain, service, data, true)
+}
+
+fn call(
+    domain: &str,
+    service: &str,
+    data: &Value,
+    with_response: bool,
+) -> Result<ServiceResult, HaError> {
+    let result = host::call_service(domain, service, &data.to_string(), with_response)?;
+    Ok(ServiceResult {
+        changed: result.changed.into_iter().map(State::from_host).collect(),
+        response: result.response.and_then(|r| serde_json::from_str(&r).ok()),
+    })
+}
+
+/// Renders a template.
+pub fn render_template(template: &str, freshness: Freshness) -> Result<String, HaError> {
+    host::render_template(template, freshness.max_age_ms())
+}
+
+/// A registry listing, parsed.
+pub fn registry(which: Registry, freshness: Freshness) -> Result<Vec<Value>, HaError> {
+    let text = host::list_registry(which, freshness.max_age_ms())?;
+    match serde_json::from_str(&text) {
+        Ok(Value::Array(items)) => Ok(items),
+        _ => Err(HaError::Upstream(
+            "registry listing is not a JSON array".into(),
+        )),
+    }
+}
+
+/// Sends text to Assist; returns Home Assistant's answer object.
+pub fn converse(
+    text: &str,
+    conversation_id: Option<&str>,
+    language: Option<&str>,
+) -> Result<Value, HaError> {
+    let answer = host::converse(text, conversation_id, language)?;
+    serde_json::from_str(&answer)
+        .map_err(|e| HaError::Upstream(format!("conversation answer: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn state_names() {
+        let s = State {
+            entity_id: "script.good_night".into(),
+            state: "off".into(),
+            attributes: json!({"friendly_name": "Good Night"}),
+            last_changed: String::new(),
+            last_updated: String::new(),
+        };
+        assert_eq!(s.domain(), "script");
+        assert_eq!(s.object_id(), "good_night");
+        assert_eq!(s.friendly_name(), "Good Night");
+        let unnamed = State {
+            attributes: json!({}),
+            ..s
+        };
+        assert_eq!(unnamed.friendly_name(), "good night");
+        assert_eq!(Freshness::Now.max_age_ms(), 0);
+    }
+}

@@ -1,0 +1,176 @@
+//! Registry reads over Home Assistant's websocket API (the registries have no REST
+//! listing). One connection per batch: authenticate, send every requested command with
+//! its own id, collect the results, close.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+
+use super::client::CallContext;
+use super::error::HaError;
+
+/// `http(s)://host/...` -> `ws(s)://host/api/websocket`.
+pub fn websocket_url(base_url: &str) -> String {
+    let rest = base_url
+        .strip_prefix("https://")
+        .map(|r| format!("wss://{r}"))
+        .or_else(|| {
+            base_url
+                .strip_prefix("http://")
+                .map(|r| format!("ws://{r}"))
+        })
+        .unwrap_or_else(|| base_url.to_string());
+    format!("{rest}/api/websocket")
+}
+
+/// Runs `commands` (each a websocket command type such as `config/area_registry/list`)
+/// and returns their `result` values, in order.
+pub async fn run_commands(
+    base_url: &str,
+    tls: Arc<rustls::ClientConfig>,
+    ctx: CallContext<'_>,
+    commands: &[&str],
+) -> Result<Vec<Value>, HaError> {
+    let remaining = ctx.deadline.saturating_duration_since(Instant::now());
+    if remaining < Duration::from_millis(20) {
+        return Err(HaError::Unreachable(
+            "no time left before the invocation deadline".into(),
+        ));
+    }
+    let started = Instant::now();
+    let result = tokio::time::timeout(remaining, session(base_url, tls, ctx, commands)).await;
+    ctx.stats
+        .calls
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    ctx.stats.micros.fetch_add(
+        started.elapsed().as_micros() as u64,
+        std::sync::atomic::Ordering::Relaxed,
+    );
+    result.unwrap_or_else(|_| {
+        Err(HaError::Unreachable(
+            "websocket timed out before the invocation deadline".into(),
+        ))
+    })
+}
+
+async fn session(
+    base_url: &str,
+    tls: Arc<rustls::ClientConfig>,
+    ctx: CallContext<'_>,
+    commands: &[&str],
+) -> Result<Vec<Value>, HaError> {
+    let url = websocket_url(base_url);
+    let connector = tokio_tungstenite::Connector::Rustls(tls);
+    let (mut socket, _) =
+        tokio_tungstenite::connect_async_tls_with_config(url.as_str(), None, true, Some(connector))
+            .await
+            .map_err(|e| HaError::Unreachable(format!("websocket connect failed: {e}")))?;
+
+    expect_type(&mut socket, "auth_required").await?;
+    send(
+        &mut socket,
+        json!({"type": "auth", "access_token": ctx.token.expose()}),
+    )
+    .await?;
+    let auth = next_json(&mut socket).await?;
+    match auth.get("type").and_then(Value::as_str) {
+        Some("auth_ok") => {}
+        Some("auth_invalid") => return Err(HaError::Unauthorized(401)),
+        other => {
+            return Err(HaError::Upstream(format!(
+                "unexpected websocket auth answer {other:?}"
+            )));
+        }
+    }
+    for (index, command) in commands.iter().enumerate() {
+        send(&mut socket, json!({"id": index + 1, "type": command})).await?;
+    }
+    let mut results: Vec<Option<Value>> = vec![None; commands.len()];
+    while results.iter().any(Option::is_none) {
+        let message = next_json(&mut socket).await?;
+        if message.get("type").and_then(Value::as_str) != Some("result") {
+            continue;
+        }
+        let Some(id) = message.get("id").and_then(Value::as_u64) else {
+            continue;
+        };
+        let Some(slot) = results.get_mut((id as usize).wrapping_sub(1)) else {
+            continue;
+        };
+        if message.get("success").and_then(Value::as_bool) != Some(true) {
+            let error = message
+                .pointer("/error/message")
+                .and_then(Value::as_str)
+                .unwrap_or("unknown error");
+            return Err(HaError::BadRequest {
+                status: 400,
+                message: format!("{}: {error}", commands[id as usize - 1]),
+            });
+        }
+        *slot = Some(message.get("result").cloned().unwrap_or(Value::Null));
+    }
+    let _ = socket.close(None).await;
+    Ok(results.into_iter().map(Option::unwrap_or_default).collect())
+}
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn send(socket: &mut Socket, value: Value) -> Result<(), HaError> {
+    socket
+        .send(Message::text(value.to_string()))
+        .await
+        .map_err(|e| HaError::Unreachable(format!("websocket send failed: {e}")))
+}
+
+async fn next_json(socket: &mut Socket) -> Result<Value, HaError> {
+    loop {
+        let message = socket
+            .next()
+            .await
+            .ok_or_else(|| HaError::Unreachable("websocket closed by Home Assistant".into()))?
+            .map_err(|e| HaError::Unreachable(format!("websocket read failed: {e}")))?;
+        match message {
+            Message::Text(text) => {
+                return serde_json::from_str(text.as_str())
+                    .map_err(|e| HaError::Upstream(format!("websocket sent invalid JSON: {e}")));
+            }
+            Message::Close(_) => {
+                return Err(HaError::Unreachable(
+                    "websocket closed by Home Assistant".into(),
+                ));
+            }
+            _ => continue,
+        }
+    }
+}
+
+async fn expect_type(socket: &mut Socket, expected: &str) -> Result<(), HaError> {
+    let message = next_json(socket).await?;
+    match message.get("type").and_then(Value::as_str) {
+        Some(t) if t == expected => Ok(()),
+        other => Err(HaError::Upstream(format!(
+            "expected websocket message {expected}, got {other:?}"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn websocket_urls() {
+        assert_eq!(
+            websocket_url("http://127.0.0.1:8123"),
+            "ws://127.0.0.1:8123/api/websocket"
+        );
+        assert_eq!(
+            websocket_url("https://ha.example.com/base"),
+            "wss://ha.example.com/base/api/websocket"
+        );
+    }
+}

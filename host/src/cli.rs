@@ -1,0 +1,278 @@
+//! The `lee` command line: `lambda`, `invoke`, `precompile`, `components`. The same
+//! binary is shipped as the Lambda `bootstrap`.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+use serde_json::{Value, json};
+
+use crate::capabilities::metrics::MetricsSink;
+use crate::gateway::Gateway;
+use crate::runtime::loader::{self, sha256_hex};
+use crate::runtime::manifest::Manifest;
+use crate::runtime::{engine, registry::ComponentRegistry};
+use crate::settings::Settings;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "lee",
+    version,
+    about = "Lambda Execution Engine: Alexa <-> Home Assistant through WebAssembly components"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run as an AWS Lambda custom runtime (the default when AWS_LAMBDA_RUNTIME_API is set).
+    Lambda {
+        #[arg(long)]
+        components: Option<PathBuf>,
+    },
+    /// Run one event (FILE or - for stdin) through the Lambda code path; print the response.
+    Invoke {
+        #[arg(default_value = "-")]
+        file: String,
+        /// Components directory (default: $LEE_COMPONENTS_DIR, ./components beside the binary, /opt/components).
+        #[arg(long)]
+        components: Option<PathBuf>,
+        /// Print one JSON line with timings on stderr.
+        #[arg(long)]
+        timings: bool,
+        /// Request id to use (default: a fresh UUID).
+        #[arg(long)]
+        request_id: Option<String>,
+    },
+    /// Compile every component's .wasm to .cwasm and record sha256 values in the manifest.
+    Precompile { dir: PathBuf },
+    /// List components, routes, grants and real imports; exit 1 when the manifest is inconsistent.
+    Components {
+        dir: Option<PathBuf>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Components directory: flag, then $LEE_COMPONENTS_DIR, then `components/` beside the
+/// binary, then the Lambda layer path.
+pub fn components_dir(flag: Option<PathBuf>, settings: &Settings) -> PathBuf {
+    if let Some(dir) = flag.or_else(|| settings.components_dir.clone()) {
+        return dir;
+    }
+    if let Some(beside) = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|p| p.join("components")))
+        .filter(|p| p.join(crate::runtime::manifest::MANIFEST_FILE).is_file())
+    {
+        return beside;
+    }
+    PathBuf::from("/opt/components")
+}
+
+/// Runs the CLI; returns the process exit code.
+pub async fn run(cli: Cli, process_start: Instant) -> anyhow::Result<i32> {
+    let in_lambda = std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some();
+    let command = match cli.command {
+        Some(command) => command,
+        None if in_lambda => Command::Lambda { components: None },
+        None => {
+            use clap::CommandFactory;
+            Cli::command().print_help()?;
+            return Ok(2);
+        }
+    };
+    let settings = Settings::from_env()?;
+    let debug = settings.debug;
+    match command {
+        Command::Lambda { components } => {
+            crate::logging::init(if debug { "debug" } else { "info" });
+            let dir = components_dir(components, &settings);
+            let gateway = Gateway::new(settings, &dir, MetricsSink::Emf)?;
+            crate::lambda::run(gateway).await?;
+            Ok(0)
+        }
+        Command::Invoke {
+            file,
+            components,
+            timings,
+            request_id,
+        } => {
+            crate::logging::init(if debug { "debug" } else { "warn" });
+            invoke(
+                file,
+                components,
+                timings,
+                request_id,
+                settings,
+                process_start,
+            )
+            .await
+        }
+        Command::Precompile { dir } => {
+            crate::logging::init("warn");
+            precompile(&dir)?;
+            Ok(0)
+        }
+        Command::Components { dir, json } => {
+            crate::logging::init("error");
+            let dir = components_dir(dir, &settings);
+            Ok(list_components(&dir, json))
+        }
+    }
+}
+
+async fn invoke(
+    file: String,
+    components: Option<PathBuf>,
+    print_timings: bool,
+    request_id: Option<String>,
+    settings: Settings,
+    process_start: Instant,
+) -> anyhow::Result<i32> {
+    let text = if file == "-" {
+        let mut text = String::new();
+        std::io::stdin().read_to_string(&mut text)?;
+        text
+    } else {
+        std::fs::read_to_string(&file).map_err(|e| anyhow::anyhow!("cannot read {file}: {e}"))?
+    };
+    let event: Value =
+        serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("event is not valid JSON: {e}"))?;
+    let dir = components_dir(components, &settings);
+    let gateway = Gateway::new(settings, &dir, MetricsSink::Discard)?;
+    let init_us = process_start.elapsed().as_micros() as u64;
+    let request_id = request_id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    match gateway.handle(event, &request_id, None).await {
+        Ok(mut outcome) => {
+            println!("{}", serde_json::to_string_pretty(&outcome.response)?);
+            if print_timings {
+                outcome.timings.init_us = init_us;
+                outcome.timings.total_us = process_start.elapsed().as_micros() as u64;
+                eprintln!("{}", serde_json::to_string(&outcome.timings)?);
+            }
+            Ok(0)
+        }
+        Err(e) => {
+            eprintln!("lee: {e}");
+            Ok(2)
+        }
+    }
+}
+
+/// Compiles `.wasm` artifacts to `.cwasm` for this engine and records every sha256.
+pub fn precompile(dir: &Path) -> anyhow::Result<()> {
+    let mut manifest = Manifest::load_unchecked(dir)?;
+    let engine = wasmtime::Engine::new(&engine::engine_config())?;
+    for entry in &mut manifest.components {
+        let current = dir.join(&entry.file);
+        let source = if current.extension().is_some_and(|e| e == "wasm") {
+            current.clone()
+        } else {
+            current.with_extension("wasm")
+        };
+        if source.is_file() {
+            let bytes = std::fs::read(&source)?;
+            let component = wasmtime::component::Component::new(&engine, &bytes)
+                .map_err(|e| anyhow::anyhow!("{}: not a valid component: {e}", source.display()))?;
+            let compiled = component.serialize()?;
+            let target = source.with_extension("cwasm");
+            std::fs::write(&target, &compiled)?;
+            entry.file = target
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            entry.sha256 = Some(sha256_hex(&compiled));
+            eprintln!(
+                "precompiled {} -> {} ({} bytes)",
+                source.display(),
+                target.display(),
+                compiled.len()
+            );
+        } else if current.is_file() {
+            entry.sha256 = Some(sha256_hex(&std::fs::read(&current)?));
+            eprintln!("recorded sha256 of {}", current.display());
+        } else {
+            anyhow::bail!(
+                "component {}: neither {} nor {} exists",
+                entry.id,
+                current.display(),
+                source.display()
+            );
+        }
+    }
+    manifest.save()?;
+    Ok(())
+}
+
+/// Prints the components and their state; returns 0 when everything is consistent.
+fn list_components(dir: &Path, as_json: bool) -> i32 {
+    let manifest = match Manifest::load_unchecked(dir) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("lee: {e}");
+            return 1;
+        }
+    };
+    let problems = manifest.problems();
+    let engine = match engine::new_engine() {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("lee: {e}");
+            return 1;
+        }
+    };
+    let registry = ComponentRegistry::new(engine.clone(), manifest.clone());
+    let mut failures = 0;
+    let mut rows = Vec::new();
+    for entry in &manifest.components {
+        let (imports, status) = match loader::load(registry.engine(), &manifest, entry) {
+            Ok(loaded) => (loaded.imports.clone(), "ok".to_string()),
+            Err(e) => {
+                failures += 1;
+                (Vec::new(), e.to_string())
+            }
+        };
+        rows.push(json!({
+            "id": entry.id,
+            "version": entry.version,
+            "file": entry.file,
+            "routes": entry.routes,
+            "grants": entry.grants,
+            "limits": entry.limits,
+            "imports": imports,
+            "status": status,
+        }));
+    }
+    if as_json {
+        let doc = json!({"manifest": manifest.path(), "components": rows, "problems": problems});
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+    } else {
+        println!("manifest: {}", manifest.path().display());
+        for row in &rows {
+            println!(
+                "\n{} {}  ({})\n  routes:  {}\n  grants:  {}\n  limits:  {}\n  imports: {}\n  status:  {}",
+                row["id"].as_str().unwrap_or_default(),
+                row["version"].as_str().unwrap_or_default(),
+                row["file"].as_str().unwrap_or_default(),
+                row["routes"],
+                row["grants"],
+                row["limits"],
+                row["imports"],
+                row["status"].as_str().unwrap_or_default(),
+            );
+        }
+        for problem in &problems {
+            println!("\nproblem: {problem}");
+        }
+    }
+    if problems.is_empty() && failures == 0 {
+        0
+    } else {
+        1
+    }
+}

@@ -1,0 +1,240 @@
+//! The one code path every event takes, in Lambda and in `lee invoke`: classify, pick
+//! the deadline, route to a component (or the host's own health report), run it, and
+//! answer in the caller's protocol whatever happened.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::capabilities::home_assistant::{CallStats, HomeAssistant};
+use crate::capabilities::metrics::{Metrics, MetricsSink};
+use crate::capabilities::{Capabilities, cache, http};
+use crate::envelope::{self, AlexaErrorType};
+use crate::health;
+use crate::router::{self, Classified, ClassifyError, Protocol};
+use crate::runtime::engine;
+use crate::runtime::invoke::{self, InvocationRequest};
+use crate::runtime::manifest::Manifest;
+use crate::runtime::registry::ComponentRegistry;
+use crate::settings::Settings;
+
+/// Alexa gives a skill 8 s; lee answers within 7.5 s.
+pub const ALEXA_BUDGET: Duration = Duration::from_millis(7_500);
+/// Time kept back before the Lambda deadline to send the answer.
+pub const LAMBDA_MARGIN: Duration = Duration::from_millis(250);
+/// Budget when neither Lambda nor Alexa sets one (local `lee invoke` of a lee event).
+pub const DEFAULT_BUDGET: Duration = Duration::from_secs(30);
+
+/// Where one invocation's time went (microseconds) — the `--timings` line.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Timings {
+    pub init_us: u64,
+    pub load_us: u64,
+    pub instantiate_us: u64,
+    pub guest_us: u64,
+    pub ha_us: u64,
+    pub ha_calls: u32,
+    pub total_us: u64,
+    pub route: String,
+    pub component: Option<String>,
+}
+
+/// The answer to one event.
+pub struct Outcome {
+    pub response: Value,
+    pub timings: Timings,
+}
+
+/// Events that cannot be answered in any protocol (the caller gets an error).
+#[derive(Debug, thiserror::Error)]
+pub enum GatewayError {
+    #[error("unrecognised event: {0}")]
+    BadEvent(#[from] ClassifyError),
+    #[error("request is for skill {0:?}, not the configured ALEXA_SKILL_ID")]
+    WrongSkill(String),
+}
+
+/// The host: settings, capabilities and components.
+pub struct Gateway {
+    pub settings: Settings,
+    pub registry: ComponentRegistry,
+    pub capabilities: Arc<Capabilities>,
+}
+
+impl Gateway {
+    /// Builds the gateway: engine, manifest (checked), capabilities. Loads no component.
+    pub fn new(
+        settings: Settings,
+        components_dir: &Path,
+        sink: MetricsSink,
+    ) -> anyhow::Result<Self> {
+        let manifest = Manifest::load(components_dir)?;
+        let engine = engine::new_engine()?;
+        let home_assistant = Arc::new(HomeAssistant::new(&settings)?);
+        let tls = crate::capabilities::home_assistant::client::tls_config(&Settings {
+            verify_tls: true,
+            ca_file: None,
+            ..settings.clone()
+        })?;
+        let capabilities = Arc::new(Capabilities {
+            home_assistant,
+            cache: cache::ComponentCaches::default(),
+            metrics: Metrics::new(sink),
+            http: http::OutboundHttp::new(tls)?,
+        });
+        Ok(Self {
+            settings,
+            registry: ComponentRegistry::new(engine, manifest),
+            capabilities,
+        })
+    }
+
+    pub fn home_assistant(&self) -> &Arc<HomeAssistant> {
+        &self.capabilities.home_assistant
+    }
+
+    /// Cold-start warm-up of the Home Assistant caches with the configured token.
+    pub async fn warm(&self, budget: Duration) {
+        let ha = self.home_assistant();
+        let Some(token) = ha.choose_token(None) else {
+            return;
+        };
+        let stats = CallStats::default();
+        let ctx = crate::capabilities::home_assistant::CallContext {
+            token,
+            deadline: Instant::now() + budget,
+            stats: &stats,
+        };
+        if let Err(e) = ha.warm(ctx).await {
+            tracing::warn!(error = %e, "cache warm-up failed; continuing cold");
+        }
+    }
+
+    /// Handles one event end to end.
+    pub async fn handle(
+        &self,
+        event: Value,
+        request_id: &str,
+        lambda_deadline: Option<Instant>,
+    ) -> Result<Outcome, GatewayError> {
+        let started = Instant::now();
+        let classified = router::classify(&event)?;
+        let mut timings = Timings {
+            route: classified.route.clone(),
+            ..Timings::default()
+        };
+        let mut deadline = started + DEFAULT_BUDGET;
+        if let Some(lambda) = lambda_deadline {
+            deadline = deadline.min(lambda.checked_sub(LAMBDA_MARGIN).unwrap_or(lambda));
+        }
+        if classified.protocol != Protocol::Lee {
+            deadline = deadline.min(started + ALEXA_BUDGET);
+        }
+        if classified.protocol == Protocol::CustomSkill
+            && let Some(expected) = &self.settings.alexa_skill_id
+            && classified.skill_id.as_deref() != Some(expected.as_str())
+        {
+            return Err(GatewayError::WrongSkill(
+                classified.skill_id.unwrap_or_default(),
+            ));
+        }
+        tracing::debug!(request_id, route = %classified.route, "event classified");
+
+        let response = if classified.route == "lee:health" {
+            health::report(self, deadline).await
+        } else {
+            self.run_component(&event, &classified, request_id, deadline, &mut timings)
+                .await
+        };
+        timings.total_us = started.elapsed().as_micros() as u64;
+        Ok(Outcome { response, timings })
+    }
+
+    async fn run_component(
+        &self,
+        event: &Value,
+        classified: &Classified,
+        request_id: &str,
+        deadline: Instant,
+        timings: &mut Timings,
+    ) -> Value {
+        let fail = |kind: AlexaErrorType, skill_text: &str, message: &str| match classified.protocol
+        {
+            Protocol::SmartHome => envelope::alexa_error(event, kind, message),
+            Protocol::CustomSkill => envelope::skill_speech(skill_text),
+            Protocol::Lee => json!({"error": message}),
+        };
+        if classified.protocol == Protocol::SmartHome && self.home_assistant().breaker_open() {
+            return fail(
+                AlexaErrorType::BridgeUnreachable,
+                "",
+                "Home Assistant is unreachable (circuit breaker open)",
+            );
+        }
+        let Some(entry) = self.registry.resolve(&classified.route) else {
+            tracing::warn!(request_id, route = %classified.route, "no component serves this route");
+            let message = format!("no component handles {}", classified.route);
+            return fail(
+                AlexaErrorType::InvalidDirective,
+                "Sorry, I can't do that yet.",
+                &message,
+            );
+        };
+        timings.component = Some(entry.id.clone());
+        let load_started = Instant::now();
+        let loaded = match self.registry.get(&entry.id) {
+            Ok(loaded) => loaded,
+            Err(e) => {
+                tracing::error!(request_id, component = %entry.id, error = %e, "component failed to load");
+                return fail(
+                    AlexaErrorType::InternalError,
+                    "Sorry, something went wrong.",
+                    "component failed to load",
+                );
+            }
+        };
+        timings.load_us = load_started.elapsed().as_micros() as u64;
+        let stats = Arc::new(CallStats::default());
+        let request = InvocationRequest {
+            request_id: Arc::from(request_id),
+            route: classified.route.clone(),
+            event: event.to_string(),
+            locale: classified.locale.clone(),
+            deadline,
+            request_token: classified.token.clone(),
+        };
+        let (result, invoke_timings) = invoke::invoke(
+            &self.registry,
+            &self.capabilities,
+            &loaded,
+            request,
+            stats.clone(),
+        )
+        .await;
+        timings.instantiate_us = invoke_timings.instantiate.as_micros() as u64;
+        timings.guest_us = invoke_timings.guest.as_micros() as u64;
+        timings.ha_calls = stats.calls.load(Ordering::Relaxed);
+        timings.ha_us = stats.micros.load(Ordering::Relaxed);
+        match result {
+            Ok(text) => match serde_json::from_str::<Value>(&text) {
+                Ok(response) => response,
+                Err(e) => {
+                    tracing::error!(request_id, component = %entry.id, error = %e, "component answered invalid JSON");
+                    fail(
+                        AlexaErrorType::InternalError,
+                        "Sorry, something went wrong.",
+                        "component answered invalid JSON",
+                    )
+                }
+            },
+            Err(error) => {
+                let kind = AlexaErrorType::for_invoke_error(&error);
+                fail(kind, envelope::skill_error_text(&error), &error.to_string())
+            }
+        }
+    }
+}

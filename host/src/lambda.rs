@@ -1,0 +1,40 @@
+//! Lambda mode: the custom-runtime `bootstrap`. The gateway is built and Home Assistant
+//! caches are warmed during the init phase; each event then goes through
+//! [`Gateway::handle`](crate::gateway::Gateway::handle) with Lambda's deadline.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use lambda_runtime::{LambdaEvent, service_fn};
+use serde_json::Value;
+
+use crate::gateway::Gateway;
+
+/// Budget for the cold-start cache warm-up (inside Lambda's 10 s init phase).
+const WARM_BUDGET: Duration = Duration::from_secs(2);
+
+/// Converts Lambda's deadline (ms since the epoch) to an `Instant`.
+fn deadline_instant(deadline_ms: u64) -> Option<Instant> {
+    let now_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .ok()?
+        .as_millis() as u64;
+    Some(Instant::now() + Duration::from_millis(deadline_ms.saturating_sub(now_ms)))
+}
+
+pub async fn run(gateway: Gateway) -> anyhow::Result<()> {
+    gateway.warm(WARM_BUDGET).await;
+    let gateway = Arc::new(gateway);
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
+        let gateway = gateway.clone();
+        async move {
+            let deadline = deadline_instant(event.context.deadline);
+            let request_id = event.context.request_id.clone();
+            let outcome = gateway.handle(event.payload, &request_id, deadline).await?;
+            tracing::info!(request_id, timings = %serde_json::to_string(&outcome.timings).unwrap_or_default(), "invocation done");
+            Ok::<Value, lambda_runtime::Error>(outcome.response)
+        }
+    }))
+    .await
+    .map_err(|e| anyhow::anyhow!("Lambda runtime stopped: {e}"))
+}

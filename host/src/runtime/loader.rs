@@ -1,0 +1,195 @@
+//! Turning a manifest entry into something ready to instantiate: read the artifact,
+//! verify its sha256 against the manifest, deserialize (`.cwasm`) or compile (`.wasm`),
+//! check its imports against its grants, link only the granted interfaces, and
+//! pre-instantiate.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use sha2::{Digest, Sha256};
+use wasmtime::Engine;
+use wasmtime::component::{Component, HasSelf, Linker};
+
+use super::bindings::{FeaturePre, lee};
+use super::manifest::{ComponentEntry, Manifest};
+use super::state::HostState;
+use crate::capabilities::config::component_settings;
+use crate::capabilities::grants::{Capability, Grants};
+
+/// Why a component could not be made ready.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("component {id}: cannot read {path}: {source}")]
+    Read {
+        id: String,
+        path: String,
+        source: std::io::Error,
+    },
+    #[error(
+        "component {id}: artifact {path} has no sha256 in the manifest; run `lee precompile` to record it"
+    )]
+    Unverified { id: String, path: String },
+    #[error(
+        "component {id}: sha256 mismatch for {path} (manifest {expected}, file {actual}); refusing to load"
+    )]
+    HashMismatch {
+        id: String,
+        path: String,
+        expected: String,
+        actual: String,
+    },
+    #[error("component {id}: {message}")]
+    Invalid { id: String, message: String },
+    #[error("component {id} imports {import} but its grants do not allow it")]
+    NotGranted { id: String, import: String },
+}
+
+/// A component ready to instantiate.
+pub struct LoadedComponent {
+    pub entry: Arc<ComponentEntry>,
+    pub grants: Arc<Grants>,
+    pub settings: Arc<serde_json::Map<String, serde_json::Value>>,
+    pub pre: FeaturePre<HostState>,
+    /// The interfaces the component really imports.
+    pub imports: Vec<String>,
+    pub load_time: Duration,
+}
+
+/// Hex sha256 of a byte slice.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// Reads the artifact and checks it against the manifest hash.
+fn read_verified(manifest: &Manifest, entry: &ComponentEntry) -> Result<Vec<u8>, LoadError> {
+    let path = manifest.artifact_path(entry);
+    let shown = path.display().to_string();
+    let bytes = std::fs::read(&path).map_err(|source| LoadError::Read {
+        id: entry.id.clone(),
+        path: shown.clone(),
+        source,
+    })?;
+    let Some(expected) = &entry.sha256 else {
+        return Err(LoadError::Unverified {
+            id: entry.id.clone(),
+            path: shown,
+        });
+    };
+    let actual = sha256_hex(&bytes);
+    if !actual.eq_ignore_ascii_case(expected) {
+        return Err(LoadError::HashMismatch {
+            id: entry.id.clone(),
+            path: shown,
+            expected: expected.clone(),
+            actual,
+        });
+    }
+    Ok(bytes)
+}
+
+/// Deserializes a precompiled artifact or compiles a plain component.
+pub fn component_from_bytes(
+    engine: &Engine,
+    path: &Path,
+    bytes: &[u8],
+) -> wasmtime::Result<Component> {
+    if path.extension().is_some_and(|e| e == "cwasm") {
+        // SAFETY: the bytes were verified against the manifest's sha256 (trusted input
+        // written by `lee precompile` for this engine configuration); wasmtime also
+        // checks the version and configuration header and refuses a mismatch.
+        unsafe { Component::deserialize(engine, bytes) }
+    } else {
+        Component::new(engine, bytes)
+    }
+}
+
+/// The names of everything a component imports.
+pub fn import_names(engine: &Engine, component: &Component) -> Vec<String> {
+    component
+        .component_type()
+        .imports(engine)
+        .map(|(name, _)| name.to_string())
+        .collect()
+}
+
+/// A linker with WASI (sandboxed by the Store's context) and exactly the granted
+/// `lee:gateway` interfaces.
+pub fn linker_for(engine: &Engine, grants: &Grants) -> wasmtime::Result<Linker<HostState>> {
+    let mut linker = Linker::new(engine);
+    wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+    type Me = HasSelf<HostState>;
+    for capability in Capability::ALL {
+        if !grants.allows_capability(capability) {
+            continue;
+        }
+        match capability {
+            Capability::HomeAssistant => {
+                lee::gateway::home_assistant::add_to_linker::<_, Me>(&mut linker, |s| s)?
+            }
+            Capability::Http => lee::gateway::http::add_to_linker::<_, Me>(&mut linker, |s| s)?,
+            Capability::Cache => lee::gateway::cache::add_to_linker::<_, Me>(&mut linker, |s| s)?,
+            Capability::Metrics => {
+                lee::gateway::metrics::add_to_linker::<_, Me>(&mut linker, |s| s)?
+            }
+            Capability::Log => lee::gateway::log::add_to_linker::<_, Me>(&mut linker, |s| s)?,
+            Capability::Config => lee::gateway::config::add_to_linker::<_, Me>(&mut linker, |s| s)?,
+        }
+    }
+    Ok(linker)
+}
+
+/// Imports that the grants do not cover (empty when the component is loadable).
+pub fn ungranted_imports(imports: &[String], grants: &Grants) -> Vec<String> {
+    imports
+        .iter()
+        .filter(|name| Capability::from_import(name).is_some_and(|c| !grants.allows_capability(c)))
+        .cloned()
+        .collect()
+}
+
+/// Makes one manifest entry ready to instantiate.
+pub fn load(
+    engine: &Engine,
+    manifest: &Manifest,
+    entry: &ComponentEntry,
+) -> Result<LoadedComponent, LoadError> {
+    let started = Instant::now();
+    let invalid = |message: String| LoadError::Invalid {
+        id: entry.id.clone(),
+        message,
+    };
+    let bytes = read_verified(manifest, entry)?;
+    let path = manifest.artifact_path(entry);
+    let component = component_from_bytes(engine, &path, &bytes).map_err(|e| {
+        invalid(format!(
+            "{} is not a usable component for this lee ({e}); rebuild it or run `lee precompile`",
+            path.display()
+        ))
+    })?;
+    let imports = import_names(engine, &component);
+    if let Some(import) = ungranted_imports(&imports, &entry.grants)
+        .into_iter()
+        .next()
+    {
+        return Err(LoadError::NotGranted {
+            id: entry.id.clone(),
+            import,
+        });
+    }
+    let linker = linker_for(engine, &entry.grants).map_err(|e| invalid(format!("linker: {e}")))?;
+    let pre = linker
+        .instantiate_pre(&component)
+        .map_err(|e| invalid(format!("cannot link: {e:#}")))?;
+    let pre = FeaturePre::new(pre)
+        .map_err(|e| invalid(format!("does not export lee:gateway/handler: {e:#}")))?;
+    let settings = component_settings(&entry.id, &entry.config, |name| std::env::var(name).ok());
+    Ok(LoadedComponent {
+        entry: Arc::new(entry.clone()),
+        grants: Arc::new(entry.grants.clone()),
+        settings: Arc::new(settings),
+        pre,
+        imports,
+        load_time: started.elapsed(),
+    })
+}
