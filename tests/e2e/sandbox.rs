@@ -1,0 +1,212 @@
+//! The sandbox: a hostile component (infinite loop, memory bomb, panic, ungranted
+//! service, ungranted host, cache quota) run by the real host — in one process, so
+//! "the next invocation works" is checked on the same host — against the real Home
+//! Assistant, plus artifact verification and interface grants.
+
+use std::path::Path;
+
+use lee::capabilities::metrics::MetricsSink;
+use lee::gateway::Gateway;
+use lee::settings::Settings;
+use lee_e2e::{ComponentsDir, HomeAssistant, Lee, intent, serial, test_component};
+use serde_json::{Value, json};
+
+/// hostile imports `http`, so it needs some http grant to load at all.
+const HTTP_GRANT: &str = r#"http = ["localhost:9"]"#;
+
+fn hostile_manifest(extra_grants: &str) -> String {
+    format!(
+        r#"
+[[component]]
+id = "hostile"
+file = "hostile.wasm"
+routes = ["lee:test-*", "alexa:*"]
+[component.grants]
+services = ["script.*"]
+read_states = true
+cache_bytes = 4096
+{extra_grants}
+[component.limits]
+memory_mib = 16
+timeout_ms = 500
+"#
+    )
+}
+
+fn hostile_dir(extra_grants: &str) -> ComponentsDir {
+    ComponentsDir::new(
+        &hostile_manifest(extra_grants),
+        &[("hostile.wasm", test_component("hostile"))],
+    )
+    .expect("components dir")
+}
+
+fn gateway(dir: &Path) -> Gateway {
+    let ha = HomeAssistant::get();
+    let settings = Settings::from_lookup(|name| match name {
+        "HOME_ASSISTANT_URL" => Some(ha.url.clone()),
+        "HOME_ASSISTANT_TOKEN" => Some(ha.token.clone()),
+        _ => None,
+    })
+    .expect("settings");
+    Gateway::new(settings, dir, MetricsSink::Discard).expect("gateway")
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+fn handle(rt: &tokio::runtime::Runtime, gateway: &Gateway, event: Value) -> Value {
+    rt.block_on(gateway.handle(event, "test-request", None))
+        .expect("well-formed event")
+        .response
+}
+
+#[test]
+fn loop_membomb_and_panic_are_stopped_and_the_host_carries_on() {
+    let dir = hostile_dir(HTTP_GRANT);
+    let gateway = gateway(&dir.path());
+    let rt = runtime();
+    let echo = || handle(&rt, &gateway, json!({"lee": "test-echo"}));
+    assert_eq!(echo()["route"], "lee:test-echo");
+
+    let started = std::time::Instant::now();
+    let looped = handle(&rt, &gateway, json!({"lee": "test-loop"}));
+    let elapsed = started.elapsed();
+    assert!(
+        looped["error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("time budget of 500 ms"),
+        "{looped}"
+    );
+    assert!(elapsed.as_millis() < 1500, "loop stopped after {elapsed:?}");
+    assert_eq!(echo()["route"], "lee:test-echo");
+
+    let bomb = handle(&rt, &gateway, json!({"lee": "test-membomb"}));
+    assert!(
+        bomb["error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("memory limit of 16 MiB"),
+        "{bomb}"
+    );
+    assert_eq!(echo()["route"], "lee:test-echo");
+
+    let panicked = handle(&rt, &gateway, json!({"lee": "test-panic"}));
+    let message = panicked["error"].as_str().unwrap_or("");
+    assert!(message.contains("trapped"), "{panicked}");
+    assert!(message.contains("panicked on purpose"), "{panicked}");
+    assert_eq!(echo()["route"], "lee:test-echo");
+
+    let counters = handle(&rt, &gateway, json!({"lee": "health"}))["runtime"].clone();
+    assert_eq!(counters["timeouts"], 1, "{counters}");
+    assert_eq!(counters["memory_limits"], 1, "{counters}");
+    assert_eq!(counters["traps"], 3, "{counters}");
+    assert_eq!(counters["loads"], 1, "{counters}");
+    assert_eq!(counters["instantiations"], 7, "{counters}");
+}
+
+#[test]
+fn ungranted_service_is_denied_and_home_assistant_is_unchanged() {
+    let _guard = serial();
+    let ha = HomeAssistant::get();
+    ha.call_service("light", "turn_on", json!({"entity_id": "light.bed_light"}))
+        .unwrap();
+    ha.wait_for("light.bed_light", |s| s["state"] == "on")
+        .unwrap();
+    let dir = hostile_dir(HTTP_GRANT);
+    let run = dir
+        .lee()
+        .invoke(&json!({"lee": "test-forbidden", "entity_id": "light.bed_light"}))
+        .unwrap();
+    assert_eq!(run.response["called"], false, "{}", run.response);
+    assert_eq!(
+        run.response["outcome"]["error"], "denied",
+        "{}",
+        run.response
+    );
+    assert!(
+        run.stderr.contains("component call refused by its grants"),
+        "the refusal is logged: {}",
+        run.stderr
+    );
+    assert_eq!(run.timings().unwrap()["ha_calls"], 0);
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    assert_eq!(ha.state("light.bed_light").unwrap()["state"], "on");
+}
+
+#[test]
+fn http_reaches_only_granted_hosts_and_cache_has_a_quota() {
+    let server =
+        lee_e2e::fault_server::FaultServer::start(lee_e2e::fault_server::Fault::Status(200));
+    let dir = hostile_dir(&format!(r#"http = ["127.0.0.1:{}"]"#, server.port));
+    let lee = dir.lee();
+    let allowed = lee
+        .invoke(&json!({"lee": "test-http", "url": format!("{}/x", server.url())}))
+        .unwrap();
+    assert_eq!(allowed.response["status"], 200, "{}", allowed.response);
+    let other_port = lee_e2e::closed_port();
+    let denied = lee
+        .invoke(&json!({"lee": "test-http", "url": format!("http://127.0.0.1:{other_port}/")}))
+        .unwrap();
+    assert_eq!(denied.response["error"], "denied", "{}", denied.response);
+    assert_eq!(server.requests(), 1);
+
+    let cache = lee.invoke(&json!({"lee": "test-cache"})).unwrap();
+    assert_eq!(
+        cache.response,
+        json!({"first_ok": true, "second_quota_exceeded": true, "read_back": 1000})
+    );
+}
+
+#[test]
+fn a_component_importing_an_ungranted_interface_is_not_loaded() {
+    // hostile imports lee:gateway/http; without an http grant it must not be linked.
+    let dir = hostile_dir("");
+    let listing = Lee::command(&["components", &dir.path().to_string_lossy()]).unwrap();
+    assert_eq!(listing.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&listing.stdout);
+    assert!(
+        text.contains("imports lee:gateway/http@0.1.0 but its grants do not allow it"),
+        "{text}"
+    );
+    let run = dir.lee().invoke(&json!({"lee": "test-echo"})).unwrap();
+    assert_eq!(run.response["error"], "component failed to load");
+}
+
+#[test]
+fn tampered_artifacts_are_refused() {
+    let dir = ComponentsDir::copy_of_dist().unwrap();
+    let artifact = dir.path().join("scripts.cwasm");
+    let mut bytes = std::fs::read(&artifact).unwrap();
+    bytes.push(0);
+    std::fs::write(&artifact, bytes).unwrap();
+    let run = dir
+        .lee()
+        .invoke(&intent("RunScript", &[("ScriptName", "good night")]))
+        .unwrap();
+    assert_eq!(run.speech(), "Sorry, something went wrong.");
+    assert!(run.stderr.contains("sha256 mismatch"), "{}", run.stderr);
+}
+
+#[test]
+fn the_token_never_appears_in_logs() {
+    let ha = HomeAssistant::get();
+    let run = Lee::dist()
+        .env("LEE_LOG", "trace")
+        .invoke(&intent("ListAutomations", &[]))
+        .unwrap();
+    assert!(run.speech().starts_with("You have"), "{}", run.speech());
+    assert!(run.stderr.len() > 200, "trace logging produced output");
+    assert!(!run.stderr.contains(&ha.token), "token leaked into logs");
+    let health = Lee::dist().invoke(&json!({"lee": "health"})).unwrap();
+    assert!(!health.response.to_string().contains(&ha.token));
+    assert_eq!(
+        health.response["configuration"]["home_assistant_token"],
+        "[redacted]"
+    );
+}
