@@ -13,7 +13,9 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$ROOT"
 DIST="$ROOT/dist"
-WASM_OUT="$ROOT/target/wasm32-wasip2/release"
+# Cargo output (CARGO_TARGET_DIR is honoured; .ci/run keeps it outside the clone).
+CARGO_OUT="${CARGO_TARGET_DIR:-$ROOT/target}"
+WASM_OUT="$CARGO_OUT/wasm32-wasip2/release"
 # Feature components shipped in dist/: id -> crate name lee-<id>.
 COMPONENTS=(scripts automations)
 # Test-only components (never shipped): built into target/test-components/.
@@ -52,7 +54,7 @@ assemble_dist() {
         cp "$WASM_OUT/lee_${id//-/_}.wasm" "$DIST/components/$id.wasm"
     done
     cp components/lee.toml "$DIST/components/lee.toml"
-    cp target/release/lee "$DIST/lee"
+    cp "$CARGO_OUT/release/lee" "$DIST/lee"
     "$DIST/lee" precompile "$DIST/components"
     rm -f "$DIST"/components/*.wasm
     "$DIST/lee" components "$DIST/components" >/dev/null

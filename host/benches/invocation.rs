@@ -1,1 +1,123 @@
-fn main() {}
+//! Criterion benchmarks of the host itself (run with `./build.sh bench`, which builds
+//! `dist/` and starts the test Home Assistant):
+//!
+//! - `invocation/list_automations_warm_cache`: one custom-skill event through
+//!   `Gateway::handle` with the real `automations` component — fresh Store, instantiate,
+//!   call, drop — while Home Assistant answers from the warm cache (0 HA round trips), so
+//!   the figure is the per-invocation host + guest overhead.
+//! - `invocation/echo_no_ha`: the same path with a component that makes no host calls.
+//! - `cold_init/engine_manifest_first_component`: engine + manifest + capabilities + the
+//!   first component deserialised and pre-instantiated.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use lee::capabilities::metrics::MetricsSink;
+use lee::gateway::Gateway;
+use lee::settings::Settings;
+use serde_json::{Value, json};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn settings() -> Settings {
+    let file = std::fs::read_to_string(repo().join("target/ha/ha.env")).unwrap_or_default();
+    let from_file = |name: &str| {
+        file.lines()
+            .filter_map(|l| l.split_once('='))
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.to_string())
+    };
+    Settings::from_lookup(|name| std::env::var(name).ok().or_else(|| from_file(name)))
+        .expect("settings")
+}
+
+fn list_automations() -> Value {
+    json!({
+        "version": "1.0",
+        "request": {"type": "IntentRequest", "locale": "en-US",
+            "intent": {"name": "ListAutomations", "slots": {}}}
+    })
+}
+
+/// A components dir with dist's components plus the echo test component.
+fn bench_components() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for entry in std::fs::read_dir(repo().join("dist/components")).expect("run ./build.sh first") {
+        let entry = entry.expect("entry");
+        std::fs::copy(entry.path(), dir.path().join(entry.file_name())).expect("copy");
+    }
+    let hostile = repo().join("target/test-components/hostile.wasm");
+    std::fs::copy(&hostile, dir.path().join("hostile.wasm")).expect("run ./build.sh test first");
+    let mut manifest = std::fs::read_to_string(dir.path().join("lee.toml")).expect("manifest");
+    manifest.push_str(
+        "\n[[component]]\nid = \"hostile\"\nfile = \"hostile.wasm\"\nroutes = [\"lee:test-*\"]\n\
+         [component.grants]\nread_states = true\nhttp = [\"localhost:9\"]\ncache_bytes = 1024\n",
+    );
+    std::fs::write(dir.path().join("lee.toml"), manifest).expect("write manifest");
+    lee::cli::precompile(dir.path()).expect("precompile");
+    dir
+}
+
+fn invocation(c: &mut Criterion) {
+    let dir = bench_components();
+    let gateway = Gateway::new(settings(), dir.path(), MetricsSink::Discard).expect("gateway");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let event = list_automations();
+    // Warm: load the component and fill the state cache once.
+    let first = rt
+        .block_on(gateway.handle(event.clone(), "warm", None))
+        .expect("handled");
+    assert!(
+        first.response.to_string().contains("You have"),
+        "Home Assistant must be running (tests/ha/ha.sh start): {}",
+        first.response
+    );
+    let warm = rt
+        .block_on(gateway.handle(event.clone(), "check", None))
+        .expect("handled");
+    assert_eq!(
+        warm.timings.ha_calls, 0,
+        "second call must be served from the cache"
+    );
+
+    let mut group = c.benchmark_group("invocation");
+    group.measurement_time(Duration::from_secs(8));
+    group.bench_function("list_automations_warm_cache", |b| {
+        b.iter(|| {
+            rt.block_on(gateway.handle(event.clone(), "bench", None))
+                .expect("handled")
+        })
+    });
+    let echo = json!({"lee": "test-echo"});
+    group.bench_function("echo_no_ha", |b| {
+        b.iter(|| {
+            rt.block_on(gateway.handle(echo.clone(), "bench", None))
+                .expect("handled")
+        })
+    });
+    group.finish();
+}
+
+fn cold_init(c: &mut Criterion) {
+    let dir = repo().join("dist/components");
+    let mut group = c.benchmark_group("cold_init");
+    group.sample_size(30);
+    group.measurement_time(Duration::from_secs(8));
+    group.bench_function("engine_manifest_first_component", |b| {
+        b.iter(|| {
+            let gateway = Gateway::new(settings(), &dir, MetricsSink::Discard).expect("gateway");
+            gateway.registry.get("scripts").expect("load scripts");
+            gateway
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, invocation, cold_init);
+criterion_main!(benches);

@@ -72,20 +72,24 @@ impl Gateway {
         components_dir: &Path,
         sink: MetricsSink,
     ) -> anyhow::Result<Self> {
+        let started = Instant::now();
         let manifest = Manifest::load(components_dir)?;
+        let manifest_us = started.elapsed().as_micros() as u64;
         let engine = engine::new_engine()?;
+        let engine_us = started.elapsed().as_micros() as u64 - manifest_us;
         let home_assistant = Arc::new(HomeAssistant::new(&settings)?);
-        let tls = crate::capabilities::home_assistant::client::tls_config(&Settings {
-            verify_tls: true,
-            ca_file: None,
-            ..settings.clone()
-        })?;
         let capabilities = Arc::new(Capabilities {
             home_assistant,
             cache: cache::ComponentCaches::default(),
             metrics: Metrics::new(sink),
-            http: http::OutboundHttp::new(tls)?,
+            http: http::OutboundHttp::default(),
         });
+        tracing::debug!(
+            manifest_us,
+            engine_us,
+            total_us = started.elapsed().as_micros() as u64,
+            "gateway initialised"
+        );
         Ok(Self {
             settings,
             registry: ComponentRegistry::new(engine, manifest),

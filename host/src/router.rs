@@ -15,7 +15,7 @@ pub enum Protocol {
 }
 
 /// A classified event.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Classified {
     pub protocol: Protocol,
     /// e.g. `alexa:Alexa.PowerController/TurnOn`, `skill:RunScript`, `lee:health`.

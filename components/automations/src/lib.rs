@@ -14,6 +14,8 @@ use serde_json::json;
 
 pub struct Automations;
 
+// Exported only for wasm: native builds (unit tests) must not carry the component ABI symbols.
+#[cfg(target_arch = "wasm32")]
 lee_sdk::export!(Automations);
 
 /// What to do with the named automation.

@@ -13,6 +13,8 @@ use serde_json::{Map, Value, json};
 
 pub struct Scripts;
 
+// Exported only for wasm: native builds (unit tests) must not carry the component ABI symbols.
+#[cfg(target_arch = "wasm32")]
 lee_sdk::export!(Scripts);
 
 impl Guest for Scripts {

@@ -12,20 +12,29 @@ pub const MAX_RESPONSE_BYTES: u64 = 4 * 1024 * 1024;
 /// Time cap when the guest passes 0.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// The shared outbound client.
+/// The shared outbound client, built on first use (most components never use it, and
+/// building it costs cold-start time). TLS verification is always on for extensions.
+#[derive(Default)]
 pub struct OutboundHttp {
-    client: reqwest::Client,
+    client: std::sync::OnceLock<Result<reqwest::Client, String>>,
 }
 
 impl OutboundHttp {
-    pub fn new(tls: rustls::ClientConfig) -> anyhow::Result<Self> {
-        let client = reqwest::Client::builder()
-            .tls_backend_preconfigured(tls)
-            .redirect(reqwest::redirect::Policy::none())
-            .no_proxy()
-            .user_agent(concat!("lee/", env!("CARGO_PKG_VERSION")))
-            .build()?;
-        Ok(Self { client })
+    fn client(&self) -> Result<&reqwest::Client, HttpError> {
+        self.client
+            .get_or_init(|| {
+                let tls = crate::capabilities::home_assistant::client::verified_tls_config(None)
+                    .map_err(|e| e.to_string())?;
+                reqwest::Client::builder()
+                    .tls_backend_preconfigured(tls)
+                    .redirect(reqwest::redirect::Policy::none())
+                    .no_proxy()
+                    .user_agent(concat!("lee/", env!("CARGO_PKG_VERSION")))
+                    .build()
+                    .map_err(|e| e.to_string())
+            })
+            .as_ref()
+            .map_err(|e| HttpError::Transport(format!("cannot build the HTTP client: {e}")))
     }
 }
 
@@ -75,7 +84,7 @@ impl wit::Host for HostState {
         let mut builder = self
             .capabilities
             .http
-            .client
+            .client()?
             .request(method, url)
             .timeout(timeout);
         for (name, value) in &request.headers {

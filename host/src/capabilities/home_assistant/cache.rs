@@ -196,7 +196,7 @@ mod tests {
         Arc::new(State {
             entity_id: id.into(),
             state: s.into(),
-            attributes: Value::Null,
+            attributes: "{}".into(),
             last_changed: String::new(),
             last_updated: String::new(),
         })

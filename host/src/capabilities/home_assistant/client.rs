@@ -56,36 +56,45 @@ pub struct HaHttp {
     pub breaker: CircuitBreaker,
 }
 
-/// Builds a rustls client config: platform roots (plus an optional extra CA), or no
-/// verification at all when the operator explicitly disabled it.
+/// Builds the rustls config for Home Assistant: platform roots (plus an optional extra
+/// CA), or no verification at all when the operator explicitly disabled it.
 pub fn tls_config(settings: &Settings) -> anyhow::Result<rustls::ClientConfig> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()?;
-    let config = if settings.verify_tls {
-        let mut extra = Vec::new();
-        if let Some(path) = &settings.ca_file {
-            let pem = std::fs::read(path)
-                .map_err(|e| anyhow::anyhow!("cannot read CA file {}: {e}", path.display()))?;
-            for cert in rustls::pki_types::pem::PemObject::pem_slice_iter(&pem) {
-                extra.push(cert.map_err(|e| {
-                    anyhow::anyhow!("CA file {} is not PEM: {e:?}", path.display())
-                })?);
-            }
-        }
-        let verifier =
-            rustls_platform_verifier::Verifier::new_with_extra_roots(extra, provider.clone())?;
-        builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(verifier))
-            .with_no_client_auth()
+    if settings.verify_tls {
+        verified_tls_config(settings.ca_file.as_deref())
     } else {
-        builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(NoVerification(provider)))
-            .with_no_client_auth()
-    };
-    Ok(config)
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        Ok(
+            rustls::ClientConfig::builder_with_provider(provider.clone())
+                .with_safe_default_protocol_versions()?
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(NoVerification(provider)))
+                .with_no_client_auth(),
+        )
+    }
+}
+
+/// A verifying rustls config: the platform's roots plus an optional extra CA (PEM).
+pub fn verified_tls_config(
+    ca_file: Option<&std::path::Path>,
+) -> anyhow::Result<rustls::ClientConfig> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut extra = Vec::new();
+    if let Some(path) = ca_file {
+        let pem = std::fs::read(path)
+            .map_err(|e| anyhow::anyhow!("cannot read CA file {}: {e}", path.display()))?;
+        for cert in rustls::pki_types::pem::PemObject::pem_slice_iter(&pem) {
+            extra.push(
+                cert.map_err(|e| anyhow::anyhow!("CA file {} is not PEM: {e:?}", path.display()))?,
+            );
+        }
+    }
+    let verifier =
+        rustls_platform_verifier::Verifier::new_with_extra_roots(extra, provider.clone())?;
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_no_client_auth())
 }
 
 /// Accepts any certificate; used only when HOME_ASSISTANT_VERIFY_SSL=false / NOT_VERIFY_SSL.

@@ -10,6 +10,8 @@ use serde_json::{Value, json};
 
 pub struct Hostile;
 
+// Exported only for wasm: native builds (unit tests) must not carry the component ABI symbols.
+#[cfg(target_arch = "wasm32")]
 lee_sdk::export!(Hostile);
 
 fn ha_error_json(error: &HaError) -> Value {

@@ -10,6 +10,8 @@ use serde_json::json;
 
 pub struct ScriptsV2;
 
+// Exported only for wasm: native builds (unit tests) must not carry the component ABI symbols.
+#[cfg(target_arch = "wasm32")]
 lee_sdk::export!(ScriptsV2);
 
 impl Guest for ScriptsV2 {
