@@ -56,7 +56,7 @@ pub struct HaHttp {
     pub breaker: CircuitBreaker,
 }
 
-/// Builds the rustls config for Home Assistant: platform roots (plus an optional extra
+/// Builds the rustls config for Home Assistant: Mozilla roots (plus an optional extra
 /// CA), or no verification at all when the operator explicitly disabled it.
 pub fn tls_config(settings: &Settings) -> anyhow::Result<rustls::ClientConfig> {
     if settings.verify_tls {
@@ -73,27 +73,27 @@ pub fn tls_config(settings: &Settings) -> anyhow::Result<rustls::ClientConfig> {
     }
 }
 
-/// A verifying rustls config: the platform's roots plus an optional extra CA (PEM).
-pub fn verified_tls_config(
-    ca_file: Option<&std::path::Path>,
-) -> anyhow::Result<rustls::ClientConfig> {
+/// A verifying rustls config: Mozilla's roots (compiled in, so nothing is read from disk
+/// at cold start) plus an optional extra CA (PEM) for self-signed Home Assistant setups.
+pub fn verified_tls_config(ca_file: Option<&std::path::Path>) -> anyhow::Result<rustls::ClientConfig> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut extra = Vec::new();
+    let mut roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
     if let Some(path) = ca_file {
         let pem = std::fs::read(path)
             .map_err(|e| anyhow::anyhow!("cannot read CA file {}: {e}", path.display()))?;
         for cert in rustls::pki_types::pem::PemObject::pem_slice_iter(&pem) {
-            extra.push(
-                cert.map_err(|e| anyhow::anyhow!("CA file {} is not PEM: {e:?}", path.display()))?,
-            );
+            let cert =
+                cert.map_err(|e| anyhow::anyhow!("CA file {} is not PEM: {e:?}", path.display()))?;
+            roots
+                .add(cert)
+                .map_err(|e| anyhow::anyhow!("CA file {}: {e}", path.display()))?;
         }
     }
-    let verifier =
-        rustls_platform_verifier::Verifier::new_with_extra_roots(extra, provider.clone())?;
     Ok(rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()?
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_root_certificates(roots)
         .with_no_client_auth())
 }
 
