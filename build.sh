@@ -46,18 +46,23 @@ build_host() {
     cargo build --release -p lee
 }
 
+# Assembled in a scratch directory and moved into place, so a failed step never leaves
+# a half-built dist/components behind.
 assemble_dist() {
     say "assembling dist/"
-    rm -rf "$DIST/components"
-    mkdir -p "$DIST/components"
+    local stage="$DIST/.components.new"
+    rm -rf "$stage"
+    mkdir -p "$stage"
     for id in "${COMPONENTS[@]}"; do
-        cp "$WASM_OUT/lee_${id//-/_}.wasm" "$DIST/components/$id.wasm"
+        cp "$WASM_OUT/lee_${id//-/_}.wasm" "$stage/$id.wasm"
     done
-    cp components/lee.toml "$DIST/components/lee.toml"
+    cp components/lee.toml "$stage/lee.toml"
     cp "$CARGO_OUT/release/lee" "$DIST/lee"
-    "$DIST/lee" precompile "$DIST/components"
-    rm -f "$DIST"/components/*.wasm
-    "$DIST/lee" components "$DIST/components" >/dev/null
+    "$DIST/lee" precompile "$stage"
+    rm -f "$stage"/*.wasm
+    "$DIST/lee" components "$stage" >/dev/null
+    rm -rf "$DIST/components"
+    mv "$stage" "$DIST/components"
 }
 
 stage_test_components() {

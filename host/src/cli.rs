@@ -10,9 +10,9 @@ use serde_json::{Value, json};
 
 use crate::capabilities::metrics::MetricsSink;
 use crate::gateway::Gateway;
+use crate::runtime::engine;
 use crate::runtime::loader::{self, sha256_hex};
 use crate::runtime::manifest::Manifest;
-use crate::runtime::{engine, registry::ComponentRegistry};
 use crate::settings::Settings;
 
 #[derive(Parser, Debug)]
@@ -226,11 +226,10 @@ fn list_components(dir: &Path, as_json: bool) -> i32 {
             return 1;
         }
     };
-    let registry = ComponentRegistry::new(engine.clone(), manifest.clone());
     let mut failures = 0;
     let mut rows = Vec::new();
     for entry in &manifest.components {
-        let (imports, status) = match loader::load(registry.engine(), &manifest, entry) {
+        let (imports, status) = match loader::load(&engine, &manifest, entry) {
             Ok(loaded) => (loaded.imports.clone(), "ok".to_string()),
             Err(e) => {
                 failures += 1;

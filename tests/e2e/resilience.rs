@@ -5,13 +5,10 @@
 
 use std::time::{Duration, Instant};
 
-use lee::capabilities::metrics::MetricsSink;
-use lee::gateway::Gateway;
-use lee::settings::Settings;
 use lee_e2e::fault_server::{Fault, FaultServer};
 use lee_e2e::{
-    ComponentsDir, Lee, assert_alexa_valid, closed_port, directive, directive_with_token, intent,
-    test_component,
+    ComponentsDir, Lee, assert_alexa_valid, closed_port, directive, directive_with_token,
+    in_process, intent, test_component,
 };
 use serde_json::{Value, json};
 
@@ -194,18 +191,8 @@ fn garbage_from_home_assistant_is_an_internal_error() {
 fn circuit_breaker_opens_after_repeated_failures() {
     let dir = alexa_probe_dir();
     let port = closed_port();
-    let ha = lee_e2e::HomeAssistant::get();
-    let settings = Settings::from_lookup(|name| match name {
-        "HOME_ASSISTANT_URL" => Some(format!("http://127.0.0.1:{port}")),
-        "HOME_ASSISTANT_TOKEN" => Some(ha.token.clone()),
-        _ => None,
-    })
-    .unwrap();
-    let gateway = Gateway::new(settings, &dir.path(), MetricsSink::Discard).unwrap();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let gateway = in_process::gateway_at(&dir.path(), &format!("http://127.0.0.1:{port}"));
+    let rt = in_process::runtime();
     // First directive: 4 connection failures (attempt + 3 retries); second: the 5th opens it.
     for _ in 0..2 {
         let outcome = rt

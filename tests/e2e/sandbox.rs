@@ -3,11 +3,7 @@
 //! "the next invocation works" is checked on the same host — against the real Home
 //! Assistant, plus artifact verification and interface grants.
 
-use std::path::Path;
-
-use lee::capabilities::metrics::MetricsSink;
-use lee::gateway::Gateway;
-use lee::settings::Settings;
+use lee_e2e::in_process::{self, gateway, runtime};
 use lee_e2e::{ComponentsDir, HomeAssistant, Lee, intent, serial, test_component};
 use serde_json::{Value, json};
 
@@ -41,28 +37,8 @@ fn hostile_dir(extra_grants: &str) -> ComponentsDir {
     .expect("components dir")
 }
 
-fn gateway(dir: &Path) -> Gateway {
-    let ha = HomeAssistant::get();
-    let settings = Settings::from_lookup(|name| match name {
-        "HOME_ASSISTANT_URL" => Some(ha.url.clone()),
-        "HOME_ASSISTANT_TOKEN" => Some(ha.token.clone()),
-        _ => None,
-    })
-    .expect("settings");
-    Gateway::new(settings, dir, MetricsSink::Discard).expect("gateway")
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
-
-fn handle(rt: &tokio::runtime::Runtime, gateway: &Gateway, event: Value) -> Value {
-    rt.block_on(gateway.handle(event, "test-request", None))
-        .expect("well-formed event")
-        .response
+fn handle(rt: &tokio::runtime::Runtime, gateway: &lee::gateway::Gateway, event: Value) -> Value {
+    in_process::handle(rt, gateway, event).response
 }
 
 #[test]

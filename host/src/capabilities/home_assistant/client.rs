@@ -75,7 +75,9 @@ pub fn tls_config(settings: &Settings) -> anyhow::Result<rustls::ClientConfig> {
 
 /// A verifying rustls config: Mozilla's roots (compiled in, so nothing is read from disk
 /// at cold start) plus an optional extra CA (PEM) for self-signed Home Assistant setups.
-pub fn verified_tls_config(ca_file: Option<&std::path::Path>) -> anyhow::Result<rustls::ClientConfig> {
+pub fn verified_tls_config(
+    ca_file: Option<&std::path::Path>,
+) -> anyhow::Result<rustls::ClientConfig> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut roots = rustls::RootCertStore {
         roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
