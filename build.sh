@@ -17,7 +17,7 @@ DIST="$ROOT/dist"
 CARGO_OUT="${CARGO_TARGET_DIR:-$ROOT/target}"
 WASM_OUT="$CARGO_OUT/wasm32-wasip2/release"
 # Feature components shipped in dist/: id -> crate name lee-<id>.
-COMPONENTS=(scripts automations)
+COMPONENTS=(scripts automations alexa-smart-home)
 # Test-only components (never shipped): built into target/test-components/.
 TEST_COMPONENTS=(hostile scripts-v2)
 

@@ -5,6 +5,7 @@
 //!
 //! Nothing here is a mock: every helper drives real processes over 127.0.0.1.
 
+pub mod alexa;
 pub mod fault_server;
 pub mod in_process;
 pub mod lambda_api;
@@ -163,6 +164,16 @@ impl HomeAssistant {
             .json(body)
             .send()?;
         Ok(response.error_for_status()?.json()?)
+    }
+
+    /// DELETE /api/states/<id> (removes a state the test created).
+    pub fn delete_state(&self, entity_id: &str) -> Result<()> {
+        Self::client()
+            .delete(format!("{}/api/states/{entity_id}", self.url))
+            .bearer_auth(&self.token)
+            .send()?
+            .error_for_status()?;
+        Ok(())
     }
 
     /// Polls `entity_id` until `check` accepts its state (HA runs scripts asynchronously).

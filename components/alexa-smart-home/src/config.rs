@@ -1,0 +1,252 @@
+//! The component's settings (its `config` table in the manifest), with Home Assistant's
+//! own `alexa: smart_home:` semantics:
+//!
+//! ```toml
+//! [component.config.filter]
+//! include_domains = ["light", "switch"]
+//! include_entity_globs = ["binary_sensor.*_door"]
+//! include_entities = ["fan.ceiling"]
+//! exclude_domains = []
+//! exclude_entity_globs = ["*_debug"]
+//! exclude_entities = ["light.hidden"]
+//! [component.config.entity_config."light.kitchen_lights"]
+//! name = "Kitchen"
+//! description = "Ceiling lights over the island"
+//! display_categories = "LIGHT"
+//! ```
+//! plus `temperature_unit` ("C" or "F") when it cannot be inferred and `locale` for
+//! text friendly names (default "en-US").
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+/// Home Assistant's entity filter (`homeassistant.helpers.entityfilter`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Filter {
+    pub include_domains: Vec<String>,
+    pub include_entity_globs: Vec<String>,
+    pub include_entities: Vec<String>,
+    pub exclude_domains: Vec<String>,
+    pub exclude_entity_globs: Vec<String>,
+    pub exclude_entities: Vec<String>,
+}
+
+/// Per-entity overrides.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EntityConfig {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub display_categories: Vec<String>,
+}
+
+/// All settings.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Settings {
+    pub filter: Filter,
+    pub entity_config: BTreeMap<String, EntityConfig>,
+    pub temperature_unit: Option<String>,
+    pub locale: Option<String>,
+}
+
+fn strings(v: Option<&Value>) -> Vec<String> {
+    match v {
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect(),
+        Some(Value::String(s)) => s
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// A setting that may arrive as a table or as JSON text (environment override).
+fn table(v: Option<&Value>) -> Option<Value> {
+    match v? {
+        Value::String(s) => serde_json::from_str(s).ok(),
+        other => Some(other.clone()),
+    }
+}
+
+impl Settings {
+    /// From the component's whole config table (JSON object).
+    pub fn from_json(all: &Value) -> Self {
+        let filter = table(all.get("filter")).unwrap_or(Value::Null);
+        let filter = Filter {
+            include_domains: strings(filter.get("include_domains")),
+            include_entity_globs: strings(filter.get("include_entity_globs")),
+            include_entities: strings(filter.get("include_entities")),
+            exclude_domains: strings(filter.get("exclude_domains")),
+            exclude_entity_globs: strings(filter.get("exclude_entity_globs")),
+            exclude_entities: strings(filter.get("exclude_entities")),
+        };
+        let entity_config = table(all.get("entity_config"))
+            .and_then(|v| v.as_object().cloned())
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(id, c)| {
+                let text = |k: &str| c.get(k).and_then(Value::as_str).map(str::to_string);
+                let config = EntityConfig {
+                    name: text("name"),
+                    description: text("description"),
+                    display_categories: strings(c.get("display_categories")),
+                };
+                (id, config)
+            })
+            .collect();
+        let text = |k: &str| all.get(k).and_then(Value::as_str).map(str::to_string);
+        Self {
+            filter,
+            entity_config,
+            temperature_unit: text("temperature_unit"),
+            locale: text("locale"),
+        }
+    }
+
+    pub fn locale(&self) -> &str {
+        self.locale.as_deref().unwrap_or("en-US")
+    }
+}
+
+/// `fnmatch`-style glob: `*` any run, `?` one character.
+pub fn glob_match(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    let (mut pi, mut ti) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some((pi, ti));
+            pi += 1;
+        } else if let Some((sp, st)) = star {
+            pi = sp + 1;
+            ti = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == '*')
+}
+
+impl Filter {
+    /// No rule at all: every supported entity is exposed.
+    pub fn is_empty(&self) -> bool {
+        *self == Filter::default()
+    }
+
+    /// Whether `entity_id` passes, with Home Assistant's six cases.
+    pub fn allows(&self, entity_id: &str) -> bool {
+        let domain = entity_id.split_once('.').map_or("", |(d, _)| d);
+        let has = |list: &[String], v: &str| list.iter().any(|x| x == v);
+        let globbed = |list: &[String]| list.iter().any(|g| glob_match(g, entity_id));
+        let in_include_e = has(&self.include_entities, entity_id);
+        let in_exclude_e = has(&self.exclude_entities, entity_id);
+        let in_include_d = has(&self.include_domains, domain);
+        let in_exclude_d = has(&self.exclude_domains, domain);
+        let include_g = globbed(&self.include_entity_globs);
+        let exclude_g = globbed(&self.exclude_entity_globs);
+        let have_include = !self.include_entities.is_empty()
+            || !self.include_domains.is_empty()
+            || !self.include_entity_globs.is_empty();
+        let have_exclude = !self.exclude_entities.is_empty()
+            || !self.exclude_domains.is_empty()
+            || !self.exclude_entity_globs.is_empty();
+        match (have_include, have_exclude) {
+            // Case 1: no filter.
+            (false, false) => true,
+            // Case 2: only includes.
+            (true, false) => in_include_e || in_include_d || include_g,
+            // Case 3: only excludes.
+            (false, true) => !(in_exclude_e || in_exclude_d || exclude_g),
+            // Case 4: domain and/or glob includes (may also have excludes).
+            _ if !self.include_domains.is_empty() || !self.include_entity_globs.is_empty() => {
+                in_include_e || (!in_exclude_e && (include_g || (in_include_d && !exclude_g)))
+            }
+            // Case 5: domain and/or glob excludes (no domain or glob includes).
+            _ if !self.exclude_domains.is_empty() || !self.exclude_entity_globs.is_empty() => {
+                in_include_e || (!in_exclude_e && !exclude_g && !in_exclude_d)
+            }
+            // Case 6: only entity lists.
+            _ => in_include_e,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn filter(v: Value) -> Filter {
+        Settings::from_json(&json!({ "filter": v })).filter
+    }
+
+    #[test]
+    fn globs() {
+        assert!(glob_match("light.*", "light.kitchen"));
+        assert!(glob_match("*_door", "binary_sensor.front_door"));
+        assert!(glob_match("sensor.t?mp", "sensor.temp"));
+        assert!(!glob_match("light.*", "switch.x"));
+        assert!(glob_match("*", ""));
+    }
+
+    #[test]
+    fn home_assistant_filter_cases() {
+        assert!(Filter::default().allows("light.x"));
+        let only_include =
+            filter(json!({"include_domains": ["light"], "include_entities": ["switch.a"]}));
+        assert!(only_include.allows("light.x"));
+        assert!(only_include.allows("switch.a"));
+        assert!(!only_include.allows("switch.b"));
+        let only_exclude =
+            filter(json!({"exclude_domains": ["light"], "exclude_entity_globs": ["*_debug"]}));
+        assert!(!only_exclude.allows("light.x"));
+        assert!(!only_exclude.allows("switch.a_debug"));
+        assert!(only_exclude.allows("switch.a"));
+        let case4 = filter(json!({
+            "include_domains": ["light"], "exclude_entities": ["light.no"],
+            "exclude_entity_globs": ["light.tmp_*"], "include_entities": ["switch.yes"]
+        }));
+        assert!(case4.allows("light.ok"));
+        assert!(!case4.allows("light.no"));
+        assert!(!case4.allows("light.tmp_1"));
+        assert!(case4.allows("switch.yes"));
+        assert!(!case4.allows("switch.other"));
+        let case5 = filter(
+            json!({"exclude_domains": ["switch"], "include_entities": ["switch.keep"], "exclude_entities": ["light.no"]}),
+        );
+        assert!(case5.allows("switch.keep"));
+        assert!(!case5.allows("switch.drop"));
+        assert!(!case5.allows("light.no"));
+        assert!(case5.allows("light.yes"));
+        let case6 =
+            filter(json!({"include_entities": ["light.a"], "exclude_entities": ["light.b"]}));
+        assert!(case6.allows("light.a"));
+        assert!(!case6.allows("light.c"));
+    }
+
+    #[test]
+    fn entity_config_and_env_json() {
+        let s = Settings::from_json(&json!({
+            "entity_config": "{\"light.k\": {\"name\": \"Kitchen\", \"display_categories\": \"LIGHT\"}}",
+            "filter": {"include_domains": "light, switch"},
+            "temperature_unit": "F"
+        }));
+        let k = &s.entity_config["light.k"];
+        assert_eq!(k.name.as_deref(), Some("Kitchen"));
+        assert_eq!(k.display_categories, vec!["LIGHT".to_string()]);
+        assert_eq!(s.filter.include_domains, vec!["light", "switch"]);
+        assert_eq!(s.temperature_unit.as_deref(), Some("F"));
+        assert_eq!(s.locale(), "en-US");
+    }
+}

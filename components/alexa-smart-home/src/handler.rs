@@ -1,0 +1,273 @@
+//! Routing and orchestration: `alexa:<namespace>/<name>` -> discovery, state report,
+//! authorization or a control directive (read state, plan, call, read the state after,
+//! answer). Talks to Home Assistant only through the [`Home`] trait, so the whole flow
+//! runs natively in tests against a fake home; `host.rs` is the real one.
+
+use std::collections::HashMap;
+
+use lee_sdk::HaError;
+use lee_sdk::ha::{Freshness, State};
+use serde_json::Value;
+
+use crate::capabilities;
+use crate::clock;
+use crate::config::Settings;
+use crate::directives::{self, Plan, Reply};
+use crate::discovery::{self, RegistryEntry};
+use crate::errors::{AlexaError, token_expired};
+use crate::message::Directive;
+use crate::model::{Attrs, Ctx};
+use crate::properties::{Sample, properties};
+use crate::units::Scale;
+
+/// Everything the handler needs from the outside world.
+pub trait Home {
+    fn states(&self, freshness: Freshness) -> Result<Vec<State>, HaError>;
+    fn state(&self, entity_id: &str, freshness: Freshness) -> Result<Option<State>, HaError>;
+    /// Calls a service; returns the states Home Assistant reports as changed.
+    fn call(&self, domain: &str, service: &str, data: &Value) -> Result<Vec<State>, HaError>;
+    fn entity_registry(&self) -> Result<Vec<Value>, HaError>;
+    fn settings(&self) -> Settings;
+    fn warn(&self, message: &str, fields: &[(&str, &str)]);
+    fn info(&self, message: &str, fields: &[(&str, &str)]);
+}
+
+/// How fresh the state read before a command must be (Adjust* needs a current base).
+const BEFORE_COMMAND: Freshness = Freshness::Within(1_000);
+
+/// Answers one directive. Always returns an Alexa message (ErrorResponse on failure).
+pub fn handle(d: &Directive, home: &dyn Home) -> Value {
+    if d.payload_version != "3" {
+        return d.error(&AlexaError::invalid_directive(format!(
+            "payloadVersion {:?} is not supported; expected \"3\"",
+            d.payload_version
+        )));
+    }
+    let result = match (d.namespace.as_str(), d.name.as_str()) {
+        ("Alexa.Discovery", "Discover") => discover(d, home),
+        ("Alexa.Authorization", "AcceptGrant") => accept_grant(d),
+        ("Alexa", "ReportState") => report_state(d, home),
+        _ => control(d, home),
+    };
+    result.unwrap_or_else(|e| {
+        if matches!(e.kind, "INTERNAL_ERROR" | "BRIDGE_UNREACHABLE") {
+            home.warn(
+                "directive failed",
+                &[("type", e.kind), ("message", &e.message)],
+            );
+        }
+        d.error(&e)
+    })
+}
+
+fn ha_error(d: &Directive, e: &HaError) -> AlexaError {
+    let expired = d
+        .bearer_token()
+        .is_some_and(|t| token_expired(t, clock::now_millis() / 1000));
+    AlexaError::from_ha(e, d.endpoint_id.as_deref(), expired)
+}
+
+/// Home Assistant's temperature unit: the configured one, else the unit most
+/// temperature sensors and weather entities report, else Celsius.
+pub fn infer_scale(settings: &Settings, states: &[State]) -> Scale {
+    if let Some(scale) = settings
+        .temperature_unit
+        .as_deref()
+        .and_then(Scale::from_ha_unit)
+    {
+        return scale;
+    }
+    let (mut c, mut f) = (0, 0);
+    for s in states {
+        let unit = match s.domain() {
+            "sensor" if s.device_class() == Some("temperature") => {
+                s.str_attr("unit_of_measurement")
+            }
+            "weather" => s.str_attr("temperature_unit"),
+            _ => None,
+        };
+        match unit.and_then(Scale::from_ha_unit) {
+            Some(Scale::Celsius) => c += 1,
+            Some(Scale::Fahrenheit) => f += 1,
+            _ => {}
+        }
+    }
+    if f > c {
+        Scale::Fahrenheit
+    } else {
+        Scale::Celsius
+    }
+}
+
+fn context(settings: &Settings, states: &[State]) -> Ctx {
+    Ctx {
+        scale: infer_scale(settings, states),
+        locale: settings.locale().to_string(),
+    }
+}
+
+/// A context for one entity: reads the state list (cached) only when temperatures matter.
+fn context_for(state: &State, settings: &Settings, home: &dyn Home) -> Ctx {
+    let needs_scale =
+        matches!(state.domain(), "climate" | "water_heater") && settings.temperature_unit.is_none();
+    let states = if needs_scale {
+        home.states(Freshness::ForLookup).unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    context(settings, &states)
+}
+
+fn discover(d: &Directive, home: &dyn Home) -> Result<Value, AlexaError> {
+    let settings = home.settings();
+    let states = home
+        .states(Freshness::ForLookup)
+        .map_err(|e| ha_error(d, &e))?;
+    let registry: HashMap<String, RegistryEntry> = match home.entity_registry() {
+        Ok(items) => discovery::registry_entries(&items),
+        Err(e) => {
+            // Without the registry hidden entities cannot be told apart; still answer.
+            home.warn(
+                "entity registry unavailable",
+                &[("error", &format!("{e:?}"))],
+            );
+            HashMap::new()
+        }
+    };
+    let ctx = context(&settings, &states);
+    let found = discovery::discover(&states, &settings, &registry, &ctx);
+    if !found.dropped.is_empty() {
+        let dropped = found.dropped.join(",");
+        home.warn(
+            "more endpoints than Alexa accepts; dropped the lowest-priority ones",
+            &[
+                ("count", &found.dropped.len().to_string()),
+                ("dropped", &dropped),
+            ],
+        );
+    }
+    home.info(
+        "discovery",
+        &[("endpoints", &found.endpoints.len().to_string())],
+    );
+    Ok(d.discover_response(found.endpoints))
+}
+
+fn accept_grant(d: &Directive) -> Result<Value, AlexaError> {
+    // lee sends no proactive events (no event gateway credentials), so there is nothing
+    // to exchange the grant for; a well-formed grant is accepted.
+    match d.payload.pointer("/grant/code").and_then(Value::as_str) {
+        Some(code) if !code.is_empty() => Ok(d.accept_grant_response()),
+        _ => Err(AlexaError::accept_grant_failed(
+            "payload.grant.code is missing",
+        )),
+    }
+}
+
+/// The addressed entity, checked against the filter; NO_SUCH_ENDPOINT otherwise.
+fn target(
+    d: &Directive,
+    home: &dyn Home,
+    settings: &Settings,
+    freshness: Freshness,
+) -> Result<State, AlexaError> {
+    let entity_id = d
+        .entity_id()
+        .ok_or_else(|| AlexaError::invalid_directive("the directive has no endpoint"))?;
+    let endpoint_id = d.endpoint_id.as_deref().unwrap_or_default();
+    if !discovery::exposed(&entity_id, settings, &HashMap::new()) {
+        return Err(AlexaError::no_such_endpoint(endpoint_id));
+    }
+    home.state(&entity_id, freshness)
+        .map_err(|e| ha_error(d, &e))?
+        .ok_or_else(|| AlexaError::no_such_endpoint(endpoint_id))
+}
+
+fn report_state(d: &Directive, home: &dyn Home) -> Result<Value, AlexaError> {
+    let settings = home.settings();
+    let state = target(d, home, &settings, Freshness::Now)?;
+    let ctx = context_for(&state, &settings, home);
+    let device = capabilities::device(&state, &ctx).ok_or_else(|| {
+        AlexaError::no_such_endpoint(d.endpoint_id.as_deref().unwrap_or_default())
+    })?;
+    Ok(d.state_report(properties(&state, &device, &ctx, Sample::now())))
+}
+
+fn control(d: &Directive, home: &dyn Home) -> Result<Value, AlexaError> {
+    let settings = home.settings();
+    let state = target(d, home, &settings, BEFORE_COMMAND)?;
+    let ctx = context_for(&state, &settings, home);
+    let device = capabilities::device(&state, &ctx).ok_or_else(|| {
+        AlexaError::no_such_endpoint(d.endpoint_id.as_deref().unwrap_or_default())
+    })?;
+    if state.state == "unavailable" {
+        return Err(AlexaError::endpoint_unreachable(&state.entity_id));
+    }
+    let plan = directives::plan(d, &state, &device, &ctx)?;
+    let after = execute(d, home, &state, &plan)?;
+    let props = |s: &State| properties(s, &device, &ctx, Sample::now());
+    Ok(match plan.reply {
+        Reply::Response => d.response(props(&after)),
+        Reply::SceneStarted { deactivated } => d.scene_started(deactivated, props(&after)),
+        Reply::Armed { exit_delay_seconds } => d.arm_response(exit_delay_seconds, props(&after)),
+        Reply::Seek { position_ms } => d.seek_report(position_ms),
+    })
+}
+
+/// Runs the plan's calls; returns the entity's state after them.
+fn execute(
+    d: &Directive,
+    home: &dyn Home,
+    before: &State,
+    plan: &Plan,
+) -> Result<State, AlexaError> {
+    let mut changed: Vec<State> = Vec::new();
+    for c in &plan.calls {
+        match home.call(&c.domain, &c.service, &c.data) {
+            Ok(states) => changed.extend(states),
+            Err(HaError::BadRequest(m) | HaError::Upstream(m)) if plan.on_refused.is_some() => {
+                home.warn("service refused", &[("message", &m)]);
+                return Err(plan
+                    .on_refused
+                    .clone()
+                    .unwrap_or_else(|| AlexaError::internal(m)));
+            }
+            Err(e) => return Err(ha_error(d, &e)),
+        }
+    }
+    home.info(
+        "directive handled",
+        &[
+            ("entity", &before.entity_id),
+            ("directive", &d.name),
+            ("calls", &plan.calls.len().to_string()),
+        ],
+    );
+    // Replies that carry no device state need no read.
+    if matches!(plan.reply, Reply::SceneStarted { .. } | Reply::Seek { .. }) {
+        return Ok(before.clone());
+    }
+    if let Some(s) = changed
+        .into_iter()
+        .rev()
+        .find(|s| s.entity_id == before.entity_id)
+    {
+        return Ok(s);
+    }
+    match home.state(&before.entity_id, Freshness::Now) {
+        Ok(Some(s)) => Ok(s),
+        Ok(None) => Ok(before.clone()),
+        Err(e) => {
+            // The command went through; report what we know rather than an error.
+            home.warn(
+                "state read after command failed",
+                &[("error", &format!("{e:?}"))],
+            );
+            Ok(before.clone())
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "handler_tests.rs"]
+mod tests;

@@ -1,0 +1,182 @@
+use super::*;
+use serde_json::json;
+
+use crate::test_support::{FakeHome, directive, st};
+
+fn prop(response: &Value, ns: &str, name: &str) -> Value {
+    response["context"]["properties"]
+        .as_array()
+        .and_then(|p| p.iter().find(|x| x["namespace"] == ns && x["name"] == name))
+        .map(|x| x["value"].clone())
+        .unwrap_or(Value::Null)
+}
+
+#[test]
+fn responses_report_the_state_after_the_command() {
+    let home = FakeHome::new();
+    let r = home.run(&directive(
+        "Alexa.BrightnessController",
+        "SetBrightness",
+        Some("light#bed_light"),
+        json!({"brightness": 40}),
+    ));
+    assert_eq!(prop(&r, "Alexa.PowerController", "powerState"), "ON");
+    assert_eq!(prop(&r, "Alexa.BrightnessController", "brightness"), 40);
+    // The pre-command read may be a second old; the post-command state came from the call.
+    assert_eq!(
+        home.reads.borrow().as_slice(),
+        &[("light.bed_light".to_string(), 1000)]
+    );
+}
+
+#[test]
+fn a_fresh_read_when_the_call_reports_no_change() {
+    let mut home = FakeHome::new();
+    home.report_changed = false;
+    let r = home.run(&directive(
+        "Alexa.PowerController",
+        "TurnOn",
+        Some("switch#ac"),
+        json!({}),
+    ));
+    assert_eq!(prop(&r, "Alexa.PowerController", "powerState"), "ON");
+    let reads = home.reads.borrow();
+    assert_eq!(reads.last(), Some(&("switch.ac".to_string(), 0)));
+}
+
+#[test]
+fn report_state_reads_now() {
+    let home = FakeHome::new();
+    let r = home.run(&directive(
+        "Alexa",
+        "ReportState",
+        Some("lock#front_door"),
+        json!({}),
+    ));
+    assert_eq!(r["event"]["header"]["name"], "StateReport");
+    assert_eq!(prop(&r, "Alexa.LockController", "lockState"), "LOCKED");
+    assert_eq!(
+        home.reads.borrow().as_slice(),
+        &[("lock.front_door".to_string(), 0)]
+    );
+}
+
+#[test]
+fn unavailable_entities_are_not_called() {
+    let home = FakeHome::new();
+    home.set("switch.ac", "unavailable", json!({}));
+    let r = home.run(&directive(
+        "Alexa.PowerController",
+        "TurnOn",
+        Some("switch#ac"),
+        json!({}),
+    ));
+    assert_eq!(r["event"]["payload"]["type"], "ENDPOINT_UNREACHABLE");
+    assert!(home.calls.borrow().is_empty());
+}
+
+#[test]
+fn home_assistant_failures_become_alexa_errors() {
+    let mut home = FakeHome::new();
+    home.fail = Some(HaError::Unreachable("refused".into()));
+    let r = home.run(&directive(
+        "Alexa.PowerController",
+        "TurnOn",
+        Some("switch#ac"),
+        json!({}),
+    ));
+    assert_eq!(r["event"]["payload"]["type"], "BRIDGE_UNREACHABLE");
+    assert_eq!(r["event"]["endpoint"]["endpointId"], "switch#ac");
+    home.fail = Some(HaError::Unauthorized("401".into()));
+    let r = home.run(&directive(
+        "Alexa",
+        "ReportState",
+        Some("switch#ac"),
+        json!({}),
+    ));
+    assert_eq!(
+        r["event"]["payload"]["type"],
+        "INVALID_AUTHORIZATION_CREDENTIAL"
+    );
+    home.fail = None;
+    home.fail_calls = Some(HaError::BadRequest("invalid code".into()));
+    let r = home.run(&directive(
+        "Alexa.SecurityPanelController",
+        "Disarm",
+        Some("alarm_control_panel#security"),
+        json!({"authorization": {"type": "FOUR_DIGIT_PIN", "value": "9999"}}),
+    ));
+    assert_eq!(
+        r["event"]["header"]["namespace"],
+        "Alexa.SecurityPanelController"
+    );
+    assert_eq!(r["event"]["payload"]["type"], "UNAUTHORIZED");
+}
+
+#[test]
+fn filtered_entities_do_not_exist() {
+    let mut home = FakeHome::new();
+    home.settings.filter.exclude_domains = vec!["switch".into()];
+    let r = home.run(&directive(
+        "Alexa.PowerController",
+        "TurnOn",
+        Some("switch#ac"),
+        json!({}),
+    ));
+    assert_eq!(r["event"]["payload"]["type"], "NO_SUCH_ENDPOINT");
+    assert!(home.calls.borrow().is_empty());
+}
+
+#[test]
+fn payload_version_is_enforced() {
+    let home = FakeHome::new();
+    let mut event = directive(
+        "Alexa.PowerController",
+        "TurnOn",
+        Some("switch#ac"),
+        json!({}),
+    );
+    event["directive"]["header"]["payloadVersion"] = json!("2");
+    let r = home.run(&event);
+    assert_eq!(r["event"]["payload"]["type"], "INVALID_DIRECTIVE");
+    assert!(home.calls.borrow().is_empty());
+}
+
+#[test]
+fn temperature_unit_inference() {
+    let f = vec![
+        st(
+            "sensor.a",
+            "70",
+            json!({"device_class": "temperature", "unit_of_measurement": "°F"}),
+        ),
+        st("weather.w", "sunny", json!({"temperature_unit": "°F"})),
+        st(
+            "sensor.b",
+            "20",
+            json!({"device_class": "temperature", "unit_of_measurement": "°C"}),
+        ),
+    ];
+    assert_eq!(infer_scale(&Settings::default(), &f), Scale::Fahrenheit);
+    assert_eq!(infer_scale(&Settings::default(), &[]), Scale::Celsius);
+    let configured = Settings {
+        temperature_unit: Some("C".into()),
+        ..Settings::default()
+    };
+    assert_eq!(infer_scale(&configured, &f), Scale::Celsius);
+}
+
+#[test]
+fn thermostat_post_state_in_response() {
+    let home = FakeHome::new();
+    let r = home.run(&directive(
+        "Alexa.ThermostatController",
+        "SetTargetTemperature",
+        Some("climate#hvac"),
+        json!({"targetSetpoint": {"value": 24.0, "scale": "CELSIUS"}}),
+    ));
+    assert_eq!(
+        prop(&r, "Alexa.ThermostatController", "targetSetpoint"),
+        json!({"value": 24.0, "scale": "CELSIUS"})
+    );
+}

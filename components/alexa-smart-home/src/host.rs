@@ -1,0 +1,45 @@
+//! The real [`Home`]: Home Assistant through the host's `home-assistant` import, the
+//! component's config table and the host's log.
+
+use lee_sdk::HaError;
+use lee_sdk::bindings::lee::gateway::config as host_config;
+use lee_sdk::ha::{self, Freshness, Registry, State};
+use lee_sdk::log;
+use serde_json::Value;
+
+use crate::config::Settings;
+use crate::handler::Home;
+
+/// Home Assistant as the host provides it.
+pub struct HostHome;
+
+impl Home for HostHome {
+    fn states(&self, freshness: Freshness) -> Result<Vec<State>, HaError> {
+        ha::states(freshness)
+    }
+
+    fn state(&self, entity_id: &str, freshness: Freshness) -> Result<Option<State>, HaError> {
+        ha::state(entity_id, freshness)
+    }
+
+    fn call(&self, domain: &str, service: &str, data: &Value) -> Result<Vec<State>, HaError> {
+        ha::call_service(domain, service, data).map(|r| r.changed)
+    }
+
+    fn entity_registry(&self) -> Result<Vec<Value>, HaError> {
+        ha::registry(Registry::Entity, Freshness::Mapping)
+    }
+
+    fn settings(&self) -> Settings {
+        let all: Value = serde_json::from_str(&host_config::all()).unwrap_or(Value::Null);
+        Settings::from_json(&all)
+    }
+
+    fn warn(&self, message: &str, fields: &[(&str, &str)]) {
+        log::warn(message, fields);
+    }
+
+    fn info(&self, message: &str, fields: &[(&str, &str)]) {
+        log::info(message, fields);
+    }
+}

@@ -1,0 +1,92 @@
+//! Speech text per locale: a component keeps all it says in one table per locale (a
+//! `speech.rs` with an `EN_US` table), picks the table for `SkillRequest.locale` with
+//! [`pick`] and fills `{name}` placeholders with [`fill`]. Adding a locale is adding a
+//! table; everything else falls back to the first table (en-US).
+
+/// The table for `locale`: an exact match ("en-GB"), else the first table of the same
+/// language ("en-*"), else the first table (the fallback, normally en-US).
+///
+/// `tables` must not be empty.
+pub fn pick<'a, T>(locale: &str, tables: &'a [(&str, T)]) -> &'a T {
+    let wanted = locale.trim().replace('_', "-");
+    let language = wanted.split('-').next().unwrap_or_default();
+    tables
+        .iter()
+        .find(|(tag, _)| tag.eq_ignore_ascii_case(&wanted))
+        .or_else(|| {
+            tables.iter().find(|(tag, _)| {
+                tag.split('-')
+                    .next()
+                    .is_some_and(|l| l.eq_ignore_ascii_case(language))
+            })
+        })
+        .or_else(|| tables.first())
+        .map(|(_, table)| table)
+        .expect("speech tables are never empty")
+}
+
+/// Replaces each `{key}` in `template` with its value; unknown placeholders stay.
+pub fn fill(template: &str, args: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len() + 16);
+    let mut rest = template;
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        match after.find('}') {
+            Some(end) => {
+                let key = &after[..end];
+                match args.iter().find(|(k, _)| *k == key) {
+                    Some((_, value)) => out.push_str(value),
+                    None => {
+                        out.push('{');
+                        out.push_str(key);
+                        out.push('}');
+                    }
+                }
+                rest = &after[end + 1..];
+            }
+            None => {
+                out.push_str(&rest[start..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Picks the singular or plural template for `count`.
+pub fn plural<'a>(count: usize, one: &'a str, many: &'a str) -> &'a str {
+    if count == 1 { one } else { many }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn picks_exact_then_language_then_fallback() {
+        let tables = [("en-US", 1), ("de-DE", 2), ("en-GB", 3)];
+        assert_eq!(*pick("en-GB", &tables), 3);
+        assert_eq!(*pick("de-AT", &tables), 2);
+        assert_eq!(*pick("en-IN", &tables), 1);
+        assert_eq!(*pick("fr-FR", &tables), 1);
+        assert_eq!(*pick("", &tables), 1);
+        assert_eq!(*pick("de_de", &tables), 2);
+    }
+
+    #[test]
+    fn fills_placeholders() {
+        assert_eq!(
+            fill("Turned {action} {count} devices in {area}.", &[
+                ("action", "off"),
+                ("count", "3"),
+                ("area", "the Kitchen"),
+            ]),
+            "Turned off 3 devices in the Kitchen."
+        );
+        assert_eq!(fill("{missing} and {", &[]), "{missing} and {");
+        assert_eq!(plural(1, "device", "devices"), "device");
+        assert_eq!(plural(0, "device", "devices"), "devices");
+    }
+}
