@@ -218,6 +218,18 @@ fn lambda_mode_answers_through_the_runtime_api() {
         "a well-formed event never is"
     );
     assert!(!logs.contains(&ha.token), "token in Lambda logs");
+    // Metrics reach CloudWatch as Embedded Metric Format lines on stdout.
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let emf: Vec<Value> = stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v["_aws"]["CloudWatchMetrics"].is_array())
+        .collect();
+    assert!(
+        emf.iter()
+            .any(|m| m["component"] == "automations" && m["Invocations"] == json!(1.0)),
+        "EMF lines: {stdout}"
+    );
     assert!(
         logs.contains("\"request_id\":\"req-2\""),
         "logs carry the request id: {logs}"

@@ -25,6 +25,7 @@ pub mod bindings {
 
 pub mod config;
 pub mod ha;
+pub mod locale;
 pub mod log;
 pub mod matching;
 pub mod resolve;

@@ -123,6 +123,7 @@ pub async fn invoke(
             classify_trap(registry, &store, e, limits.memory_mib, budget, false)
         }
     };
+    record_host_metrics(&mut store, &result, &timings);
     capabilities.metrics.emit(&store.data().metrics);
     if let Err(error) = &result {
         tracing::warn!(
@@ -133,6 +134,30 @@ pub async fn invoke(
         );
     }
     (result, timings)
+}
+
+/// The host's own per-invocation metrics, emitted with the guest's (one EMF line).
+fn record_host_metrics(
+    store: &mut Store<HostState>,
+    result: &Result<String, InvokeError>,
+    timings: &InvokeTimings,
+) {
+    use std::sync::atomic::Ordering::Relaxed;
+    let state = store.data_mut();
+    let dimensions: std::collections::BTreeMap<String, String> =
+        [("component".to_string(), state.scope.component_id.to_string())].into();
+    let ha_calls = f64::from(state.stats.calls.load(Relaxed));
+    let failed = if result.is_ok() { 0.0 } else { 1.0 };
+    let metrics = &mut state.metrics;
+    metrics.push("Invocations", 1.0, "Count", dimensions.clone());
+    metrics.push("Failures", failed, "Count", dimensions.clone());
+    metrics.push("HaCalls", ha_calls, "Count", dimensions.clone());
+    metrics.push(
+        "GuestMs",
+        timings.guest.as_secs_f64() * 1000.0,
+        "Milliseconds",
+        dimensions,
+    );
 }
 
 enum Phase {
