@@ -41,9 +41,12 @@ build_components() {
         cargo build --release --target wasm32-wasip2 "${packages[@]}"
 }
 
+# The whole workspace in one cargo invocation, tests and benches included, so feature
+# unification is the same as for `cargo test`: the shipped binary is the tested binary
+# and nothing (wasmtime above all) is compiled twice.
 build_host() {
     say "building the host (release)"
-    cargo build --release -p lee
+    cargo build --release --workspace --all-targets
 }
 
 # Assembled in a scratch directory and moved into place, so a failed step never leaves
