@@ -7,32 +7,14 @@ use std::time::{Duration, Instant};
 
 use lee_e2e::fault_server::{Fault, FaultServer};
 use lee_e2e::{
-    ComponentsDir, Lee, assert_alexa_valid, closed_port, directive, directive_with_token,
-    in_process, intent, test_component,
+    ComponentsDir, HOSTILE_HTTP_GRANT, Lee, assert_alexa_valid, closed_port, directive,
+    directive_with_token, hostile_components, in_process, intent,
 };
 use serde_json::{Value, json};
 
-/// The hostile test component stands in for an Alexa component: on `alexa:*` it reads
-/// the endpoint's state now, so every Home Assistant failure reaches the host envelope.
+/// The hostile test component stands in for an Alexa component on `alexa:*`.
 fn alexa_probe_dir() -> ComponentsDir {
-    ComponentsDir::new(
-        r#"
-[[component]]
-id = "probe"
-file = "hostile.wasm"
-routes = ["alexa:*", "lee:test-*"]
-[component.grants]
-services = ["script.*"]
-read_states = true
-http = ["localhost:9"]
-cache_bytes = 1024
-[component.limits]
-memory_mib = 16
-timeout_ms = 7000
-"#,
-        &[("hostile.wasm", test_component("hostile"))],
-    )
-    .expect("components dir")
+    hostile_components(HOSTILE_HTTP_GRANT, 7000)
 }
 
 fn report_state() -> Value {

@@ -4,37 +4,13 @@
 //! Assistant, plus artifact verification and interface grants.
 
 use lee_e2e::in_process::{self, gateway, runtime};
-use lee_e2e::{ComponentsDir, HomeAssistant, Lee, intent, serial, test_component};
+use lee_e2e::{
+    ComponentsDir, HOSTILE_HTTP_GRANT, HomeAssistant, Lee, hostile_components, intent, serial,
+};
 use serde_json::{Value, json};
 
-/// hostile imports `http`, so it needs some http grant to load at all.
-const HTTP_GRANT: &str = r#"http = ["localhost:9"]"#;
-
-fn hostile_manifest(extra_grants: &str) -> String {
-    format!(
-        r#"
-[[component]]
-id = "hostile"
-file = "hostile.wasm"
-routes = ["lee:test-*", "alexa:*"]
-[component.grants]
-services = ["script.*"]
-read_states = true
-cache_bytes = 4096
-{extra_grants}
-[component.limits]
-memory_mib = 16
-timeout_ms = 500
-"#
-    )
-}
-
 fn hostile_dir(extra_grants: &str) -> ComponentsDir {
-    ComponentsDir::new(
-        &hostile_manifest(extra_grants),
-        &[("hostile.wasm", test_component("hostile"))],
-    )
-    .expect("components dir")
+    hostile_components(extra_grants, 500)
 }
 
 fn handle(rt: &tokio::runtime::Runtime, gateway: &lee::gateway::Gateway, event: Value) -> Value {
@@ -43,7 +19,7 @@ fn handle(rt: &tokio::runtime::Runtime, gateway: &lee::gateway::Gateway, event: 
 
 #[test]
 fn loop_membomb_and_panic_are_stopped_and_the_host_carries_on() {
-    let dir = hostile_dir(HTTP_GRANT);
+    let dir = hostile_dir(HOSTILE_HTTP_GRANT);
     let gateway = gateway(&dir.path());
     let rt = runtime();
     let echo = || handle(&rt, &gateway, json!({"lee": "test-echo"}));
@@ -94,7 +70,7 @@ fn ungranted_service_is_denied_and_home_assistant_is_unchanged() {
         .unwrap();
     ha.wait_for("light.bed_light", |s| s["state"] == "on")
         .unwrap();
-    let dir = hostile_dir(HTTP_GRANT);
+    let dir = hostile_dir(HOSTILE_HTTP_GRANT);
     let run = dir
         .lee()
         .invoke(&json!({"lee": "test-forbidden", "entity_id": "light.bed_light"}))

@@ -338,6 +338,34 @@ impl ComponentsDir {
     }
 }
 
+/// The grant the hostile test component needs just to load (it imports `http`).
+pub const HOSTILE_HTTP_GRANT: &str = r#"http = ["localhost:9"]"#;
+
+/// A scratch components dir with the hostile test component on `lee:test-*` and
+/// `alexa:*` (where it reads the endpoint's state now, standing in for an Alexa
+/// component): grants `script.*`, read_states, a 4 KiB cache plus `extra_grants`;
+/// 16 MiB of memory and `timeout_ms`.
+pub fn hostile_components(extra_grants: &str, timeout_ms: u32) -> ComponentsDir {
+    let manifest = format!(
+        r#"
+[[component]]
+id = "hostile"
+file = "hostile.wasm"
+routes = ["lee:test-*", "alexa:*"]
+[component.grants]
+services = ["script.*"]
+read_states = true
+cache_bytes = 4096
+{extra_grants}
+[component.limits]
+memory_mib = 16
+timeout_ms = {timeout_ms}
+"#
+    );
+    ComponentsDir::new(&manifest, &[("hostile.wasm", test_component("hostile"))])
+        .expect("components dir")
+}
+
 /// Amazon's Alexa Smart Home response schema (draft-04) from ../shared.
 pub fn alexa_schema() -> &'static jsonschema::Validator {
     static SCHEMA: OnceLock<jsonschema::Validator> = OnceLock::new();
