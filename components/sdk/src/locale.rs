@@ -78,11 +78,10 @@ mod tests {
     #[test]
     fn fills_placeholders() {
         assert_eq!(
-            fill("Turned {action} {count} devices in {area}.", &[
-                ("action", "off"),
-                ("count", "3"),
-                ("area", "the Kitchen"),
-            ]),
+            fill(
+                "Turned {action} {count} devices in {area}.",
+                &[("action", "off"), ("count", "3"), ("area", "the Kitchen"),]
+            ),
             "Turned off 3 devices in the Kitchen."
         );
         assert_eq!(fill("{missing} and {", &[]), "{missing} and {");

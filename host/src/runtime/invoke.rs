@@ -144,8 +144,11 @@ fn record_host_metrics(
 ) {
     use std::sync::atomic::Ordering::Relaxed;
     let state = store.data_mut();
-    let dimensions: std::collections::BTreeMap<String, String> =
-        [("component".to_string(), state.scope.component_id.to_string())].into();
+    let dimensions: std::collections::BTreeMap<String, String> = [(
+        "component".to_string(),
+        state.scope.component_id.to_string(),
+    )]
+    .into();
     let ha_calls = f64::from(state.stats.calls.load(Relaxed));
     let failed = if result.is_ok() { 0.0 } else { 1.0 };
     let metrics = &mut state.metrics;
