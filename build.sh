@@ -17,7 +17,7 @@ DIST="$ROOT/dist"
 CARGO_OUT="${CARGO_TARGET_DIR:-$ROOT/target}"
 WASM_OUT="$CARGO_OUT/wasm32-wasip2/release"
 # Feature components shipped in dist/: id -> crate name lee-<id>.
-COMPONENTS=(scripts automations alexa-smart-home)
+COMPONENTS=(scripts automations alexa-smart-home conversation areas scenes input-helpers devices timers sensors climate weather notifications)
 # Test-only components (never shipped): built into target/test-components/.
 TEST_COMPONENTS=(hostile scripts-v2)
 
@@ -132,7 +132,7 @@ cmd_bench() {
     # shellcheck disable=SC1091
     source target/ha/ha.env
     set +a
-    cargo bench -p lee --bench invocation
+    cargo bench --workspace --bench invocation
 }
 
 case "${1:-build}" in

@@ -131,7 +131,9 @@ pub fn skill_error_text(error: &InvokeError) -> &'static str {
             "Sorry, Home Assistant did not accept the account link. Please link your account again in the Alexa app."
         }
         InvokeError::Failure(Failure::NotFound(_)) => "Sorry, I couldn't find that.",
-        InvokeError::Failure(Failure::Denied(_)) => "Sorry, I'm not allowed to do that.",
+        InvokeError::Failure(
+            Failure::Denied(_) | Failure::HomeAssistant(WitHaError::Denied(_)),
+        ) => "Sorry, I'm not allowed to do that.",
         InvokeError::Failure(Failure::InvalidRequest(_) | Failure::Unsupported(_)) => {
             "Sorry, I can't do that yet."
         }
@@ -184,6 +186,11 @@ mod tests {
         assert_eq!(
             AlexaErrorType::for_invoke_error(&InvokeError::Trap("boom".into())),
             AlexaErrorType::InternalError
+        );
+        let denied = InvokeError::Failure(Failure::HomeAssistant(WitHaError::Denied("x".into())));
+        assert_eq!(
+            skill_error_text(&denied),
+            "Sorry, I'm not allowed to do that."
         );
     }
 }

@@ -23,11 +23,14 @@ pub mod bindings {
     });
 }
 
+pub mod areas;
+pub mod clock;
 pub mod config;
 pub mod ha;
 pub mod locale;
 pub mod log;
 pub mod matching;
+pub mod numbers;
 pub mod resolve;
 pub mod skill;
 

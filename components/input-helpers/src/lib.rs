@@ -1,0 +1,147 @@
+//! The `input-helpers` feature component: sets and reads Home Assistant helpers by spoken
+//! name, for the custom-skill intents `SetInputHelper{HelperName, HelperValue}` and
+//! `GetInputHelper{HelperName}`: input_boolean (on/off/toggle), input_number (min, max
+//! and step checked), input_select (options checked, fuzzy option match), input_text
+//! (length and pattern checked; password-mode values are never spoken), input_datetime
+//! (time, date or both, as the helper holds) and input_button (press).
+//!
+//! Grants needed: `read_states` and `input_boolean.turn_on|turn_off|toggle`,
+//! `input_number.set_value`, `input_select.select_option`, `input_text.set_value`,
+//! `input_datetime.set_datetime`, `input_button.press`.
+
+pub mod reading;
+pub mod setting;
+pub mod speech;
+pub mod when;
+
+use lee_sdk::areas::Directory;
+use lee_sdk::ha::{self, Freshness, HaError, State};
+use lee_sdk::locale::fill;
+use lee_sdk::matching::spoken_list;
+use lee_sdk::resolve::Lookup;
+use lee_sdk::skill::{SkillRequest, SkillResponse};
+use lee_sdk::{Failure, Guest, Invocation, log};
+use serde_json::{Value, json};
+
+use crate::setting::{DOMAINS, Plan};
+use crate::speech::Speech;
+
+pub struct InputHelpers;
+
+// Exported only for wasm: native builds (unit tests) must not carry the component ABI symbols.
+#[cfg(target_arch = "wasm32")]
+lee_sdk::export!(InputHelpers);
+
+/// Session attribute remembering the helper whose value the skill asked for.
+const PENDING_HELPER: &str = "input_helper";
+
+impl Guest for InputHelpers {
+    fn handle(invocation: Invocation) -> Result<String, Failure> {
+        let request = SkillRequest::parse(&invocation.event)?;
+        match invocation.route.as_str() {
+            "skill:SetInputHelper" => set(&request),
+            "skill:GetInputHelper" => get(&request),
+            other => Err(Failure::Unsupported(format!(
+                "input-helpers does not handle {other}"
+            ))),
+        }
+    }
+}
+
+fn ask(text: String) -> SkillResponse {
+    SkillResponse::ask(text.clone(), text)
+}
+
+/// Finds the helper the request names (or the one remembered from the last question).
+/// `Err` carries the answer to give instead.
+fn find_helper(
+    request: &SkillRequest,
+    speech: &Speech,
+) -> Result<Result<State, SkillResponse>, Failure> {
+    let remembered = request
+        .session_attributes
+        .get(PENDING_HELPER)
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let Some(spoken) = request.slot("HelperName").or(remembered) else {
+        return Ok(Err(ask(speech.which_helper.to_string())));
+    };
+    let helpers: Vec<State> = ha::states(Freshness::ForLookup)?
+        .into_iter()
+        .filter(|s| DOMAINS.contains(&s.domain()))
+        .collect();
+    let directory = Directory::load()?;
+    Ok(match directory.lookup(&spoken, helpers) {
+        Lookup::Found(helper) => Ok(helper),
+        Lookup::Ambiguous(helpers) => {
+            let names: Vec<String> = helpers.iter().take(4).map(State::friendly_name).collect();
+            Err(ask(fill(
+                speech.did_you_mean,
+                &[("choices", &spoken_list(&names, speech.or))],
+            )))
+        }
+        Lookup::NotFound => Err(SkillResponse::say(fill(
+            speech.not_found,
+            &[("name", &spoken)],
+        ))),
+    })
+}
+
+fn set(request: &SkillRequest) -> Result<String, Failure> {
+    let speech = speech::for_locale(&request.locale);
+    let helper = match find_helper(request, speech)? {
+        Ok(helper) => helper,
+        Err(answer) => return answer.into_result(),
+    };
+    let value = request.slot("HelperValue");
+    match setting::plan_set(speech, &helper, value.as_deref()) {
+        Plan::Reply { text, ask: true } => ask(text)
+            .attribute(PENDING_HELPER, json!(helper.entity_id))
+            .into_result(),
+        Plan::Reply { text, ask: false } => SkillResponse::say(text).into_result(),
+        Plan::Call {
+            service,
+            data,
+            text,
+        } => {
+            ha::call_service(helper.domain(), service, &data).map_err(refused_or_ha)?;
+            log::info(
+                "helper set",
+                &[("helper", &helper.entity_id), ("service", service)],
+            );
+            SkillResponse::say(text).into_result()
+        }
+    }
+}
+
+fn get(request: &SkillRequest) -> Result<String, Failure> {
+    let speech = speech::for_locale(&request.locale);
+    let helper = match find_helper(request, speech)? {
+        Ok(helper) => helper,
+        Err(answer) => return answer.into_result(),
+    };
+    // The value is read now, not from the lookup list.
+    let helper = ha::state(&helper.entity_id, Freshness::Now)?.unwrap_or(helper);
+    let pressed_local = if helper.domain() == "input_button" && helper.is_available() {
+        let template = format!(
+            "{{{{ as_timestamp(states('{}')) | timestamp_custom('%Y-%m-%d %H:%M:%S') }}}}",
+            helper.entity_id
+        );
+        ha::render_template(&template, Freshness::Now).ok()
+    } else {
+        None
+    };
+    SkillResponse::say(reading::describe(speech, &helper, pressed_local.as_deref())).into_result()
+}
+
+/// A call the grants refused is this component's `denied` failure (the host then says
+/// it is not allowed), anything else a Home Assistant failure.
+fn refused_or_ha(error: HaError) -> Failure {
+    match error {
+        HaError::Denied(why) => Failure::Denied(why),
+        other => Failure::HomeAssistant(other),
+    }
+}
+
+#[cfg(test)]
+mod setting_tests;
