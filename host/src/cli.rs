@@ -153,7 +153,12 @@ async fn invoke(
     std::mem::forget(gateway);
     match result {
         Ok(mut outcome) => {
-            println!("{}", serde_json::to_string_pretty(&outcome.response)?);
+            let mut text = serde_json::to_string_pretty(&outcome.response)?;
+            text.push('\n');
+            // Write errors (a closed pipe) must not panic; the exit code still reports them.
+            if std::io::Write::write_all(&mut std::io::stdout(), text.as_bytes()).is_err() {
+                return Ok(1);
+            }
             if print_timings {
                 outcome.timings.init_us = init_us;
                 outcome.timings.total_us = process_start.elapsed().as_micros() as u64;
@@ -251,14 +256,16 @@ fn list_components(dir: &Path, as_json: bool) -> i32 {
             "status": status,
         }));
     }
+    let mut out = String::new();
     if as_json {
         let doc = json!({"manifest": manifest.path(), "components": rows, "problems": problems});
-        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        out.push_str(&serde_json::to_string_pretty(&doc).unwrap_or_default());
+        out.push('\n');
     } else {
-        println!("manifest: {}", manifest.path().display());
+        out.push_str(&format!("manifest: {}\n", manifest.path().display()));
         for row in &rows {
-            println!(
-                "\n{} {}  ({})\n  routes:  {}\n  grants:  {}\n  limits:  {}\n  imports: {}\n  status:  {}",
+            out.push_str(&format!(
+                "\n{} {}  ({})\n  routes:  {}\n  grants:  {}\n  limits:  {}\n  imports: {}\n  status:  {}\n",
                 row["id"].as_str().unwrap_or_default(),
                 row["version"].as_str().unwrap_or_default(),
                 row["file"].as_str().unwrap_or_default(),
@@ -267,12 +274,14 @@ fn list_components(dir: &Path, as_json: bool) -> i32 {
                 row["limits"],
                 row["imports"],
                 row["status"].as_str().unwrap_or_default(),
-            );
+            ));
         }
         for problem in &problems {
-            println!("\nproblem: {problem}");
+            out.push_str(&format!("\nproblem: {problem}\n"));
         }
     }
+    // A closed pipe (`lee components | head`) is not an error worth a panic.
+    let _ = std::io::Write::write_all(&mut std::io::stdout(), out.as_bytes());
     if problems.is_empty() && failures == 0 {
         0
     } else {

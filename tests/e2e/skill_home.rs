@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use lee_e2e::{ComponentsDir, HomeAssistant, Invocation, Lee, intent, repo_root, serial};
+use lee_e2e::{ComponentsDir, HomeAssistant, Invocation, Lee, intent, serial};
 use serde_json::{Value, json};
 
 #[path = "skill_home_areas.rs"]
@@ -126,16 +126,7 @@ protected_cover_classes = ["garage", "door", "gate"]
 
 /// The built artifact of a component (`lee_<name>.wasm`).
 pub fn wasm(id: &str) -> PathBuf {
-    let path = repo_root().join(format!(
-        "target/wasm32-wasip2/release/lee_{}.wasm",
-        id.replace('-', "_")
-    ));
-    assert!(
-        path.is_file(),
-        "{} is missing: build it with cargo build --release --target wasm32-wasip2 -p lee-{id}",
-        path.display()
-    );
-    path
+    lee_e2e::test_component(id)
 }
 
 /// A scratch components directory holding one component with `manifest` as its entry.

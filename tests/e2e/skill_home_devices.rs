@@ -4,7 +4,7 @@
 use lee_e2e::{HomeAssistant, intent, serial};
 use serde_json::json;
 
-use super::{DEVICES, run, with};
+use super::{AREAS, DEVICES, run, with};
 
 #[test]
 fn turn_on_and_off_by_name_and_by_area() {
@@ -167,4 +167,45 @@ fn states_of_sensors_covers_and_climate_are_read_from_home_assistant() {
         flood.speech(),
         format!("Basement Floor Wet is {}.", if wet { "wet" } else { "dry" })
     );
+}
+
+/// The harness gives `light.bed_light` the alias "Reading Lamp" and the Living Room the
+/// alias "Lounge" in Home Assistant's registries; the host merges entity aliases into the
+/// entity registry listing, so both resolve by the alias alone.
+#[test]
+fn entity_and_area_aliases_resolve() {
+    let _guard = serial();
+    let ha = HomeAssistant::get();
+    let (_dir, devices) = with("devices", DEVICES);
+    ha.call_service("light", "turn_off", json!({"entity_id": "light.bed_light"}))
+        .expect("bed light off");
+    let on = run(
+        &devices,
+        &intent("TurnOnDevice", &[("DeviceName", "reading lamp")]),
+    );
+    assert_eq!(on.speech(), "Turned on Bed Light.");
+    ha.wait_for("light.bed_light", |s| s["state"] == "on")
+        .expect("on by alias");
+
+    let (_dir, areas) = with("areas", AREAS);
+    ha.call_service(
+        "light",
+        "turn_on",
+        json!({"entity_id": "light.living_room_rgbww_lights"}),
+    )
+    .expect("living room light on");
+    let off = run(
+        &areas,
+        &intent(
+            "ControlArea",
+            &[
+                ("AreaName", "lounge"),
+                ("Action", "off"),
+                ("DeviceType", "lights"),
+            ],
+        ),
+    );
+    assert!(off.speech().contains("Living Room"), "{}", off.speech());
+    ha.wait_for("light.living_room_rgbww_lights", |s| s["state"] == "off")
+        .expect("off by area alias");
 }

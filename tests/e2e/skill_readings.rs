@@ -1,5 +1,5 @@
 //! The `sensors`, `climate` and `weather` components (built to
-//! `target/wasm32-wasip2/release/lee_<name>.wasm`) in a scratch components directory with
+//! `target/test-components/<name>.wasm`, staged by `./build.sh test`) in a scratch components directory with
 //! the manifest entries proposed for `components/lee.toml`, run by the real `lee` binary
 //! against the real harness Home Assistant. Spoken readings are compared with Home
 //! Assistant's own states and with its `weather.get_forecasts` response; thermostat
@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use lee_e2e::{ComponentsDir, HomeAssistant, Lee, intent, repo_root, serial};
+use lee_e2e::{ComponentsDir, HomeAssistant, Lee, intent, serial};
 use serde_json::{Value, json};
 
 const MANIFEST: &str = r#"
@@ -50,14 +50,9 @@ timeout_ms = 5000
 entity = ""
 "#;
 
+/// A component's wasm as `./build.sh test` staged it.
 fn built(name: &str) -> PathBuf {
-    let path = repo_root().join(format!("target/wasm32-wasip2/release/lee_{name}.wasm"));
-    assert!(
-        path.is_file(),
-        "{} is missing: build it with `cargo build --release --target wasm32-wasip2 -p lee-{name}`",
-        path.display()
-    );
-    path
+    lee_e2e::test_component(name)
 }
 
 fn components() -> &'static ComponentsDir {

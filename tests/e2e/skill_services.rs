@@ -1,5 +1,5 @@
 //! The `timers` and `notifications` components (built to
-//! `target/wasm32-wasip2/release/lee_<name>.wasm`) in a scratch components directory with
+//! `target/test-components/<name>.wasm`, staged by `./build.sh test`) in a scratch components directory with
 //! the manifest entries proposed for `components/lee.toml`, run by the real `lee` binary
 //! against the real harness Home Assistant. Every check reads Home Assistant afterwards:
 //! timer states and `finishes_at`, the media player the announcement went to, the notify
@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use lee_e2e::{ComponentsDir, HomeAssistant, Lee, intent, repo_root, serial, test_component};
+use lee_e2e::{ComponentsDir, HomeAssistant, Lee, intent, serial, test_component};
 use serde_json::{Value, json};
 
 /// The timers and notifications manifest entries (notifications with a test config: the
@@ -56,18 +56,9 @@ notify_service = "notify.send_message"
 notify_entity = ["notify.notifier"]
 "#;
 
-/// A component built for wasm32-wasip2 by the component build command.
+/// A component's wasm as `./build.sh test` staged it.
 fn built(name: &str) -> PathBuf {
-    let path = repo_root().join(format!(
-        "target/wasm32-wasip2/release/lee_{}.wasm",
-        name.replace('-', "_")
-    ));
-    assert!(
-        path.is_file(),
-        "{} is missing: build it with `cargo build --release --target wasm32-wasip2 -p lee-{name}`",
-        path.display()
-    );
-    path
+    lee_e2e::test_component(name)
 }
 
 fn components() -> &'static ComponentsDir {
@@ -367,7 +358,8 @@ fn persistent_notifications() -> Vec<Value> {
             &ha.url,
             std::sync::Arc::new(tls),
             ctx,
-            &["persistent_notification/get"],
+            &[json!({"type": "persistent_notification/get"})],
+            None,
         ))
         .expect("persistent_notification/get");
     results[0].as_array().cloned().unwrap_or_default()

@@ -61,6 +61,10 @@ ASSIGN = {
     "input_button.doorbell_test": "Hallway",
 }
 
+# Aliases, so name matching by alias is tested against the real registries.
+ENTITY_ALIASES = {"light.bed_light": ["Reading Lamp"]}
+AREA_ALIASES = {"Living Room": ["Lounge"]}
+
 # Onboarding's core_config step creates config entries for these; they would reach
 # the internet (weather, radio directory, Google TTS), so their libraries are not
 # installed (they fail at import, before any network access) and the entries are
@@ -272,6 +276,18 @@ class HA:
                     changed += 1
                 if e.get("area_id") != area_id:
                     await ws.call("config/entity_registry/update", entity_id=entity_id, area_id=area_id)
+                    changed += 1
+            area_entries = {a["area_id"]: a for a in await ws.call("config/area_registry/list")}
+            for name, aliases in AREA_ALIASES.items():
+                entry = area_entries.get(areas[name], {})
+                if sorted(entry.get("aliases") or []) != sorted(aliases):
+                    await ws.call("config/area_registry/update", area_id=areas[name], aliases=aliases)
+                    changed += 1
+            full = await ws.call("config/entity_registry/get_entries", entity_ids=list(ENTITY_ALIASES))
+            for entity_id, aliases in ENTITY_ALIASES.items():
+                entry = full.get(entity_id) or {}
+                if entry and sorted(entry.get("aliases") or []) != sorted(aliases):
+                    await ws.call("config/entity_registry/update", entity_id=entity_id, aliases=aliases)
                     changed += 1
             log(f"areas: {', '.join(sorted(areas))}; {changed} registry updates"
                 + (f"; not in entity registry (skipped): {', '.join(skipped)}" if skipped else ""))

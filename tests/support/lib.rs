@@ -54,7 +54,9 @@ pub fn dist_components() -> PathBuf {
     repo_root().join("dist/components")
 }
 
-/// A built test-only component (`target/test-components/<name>.wasm`).
+/// A component's wasm as `./build.sh test` staged it in `target/test-components/`: the
+/// test-only components (hostile, scripts-v2) and every shipped component, so tests can
+/// load them under scratch manifests (e.g. with reduced grants).
 pub fn test_component(name: &str) -> PathBuf {
     let path = repo_root().join(format!("target/test-components/{name}.wasm"));
     assert!(

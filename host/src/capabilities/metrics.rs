@@ -3,6 +3,7 @@
 //! counted (the CLI's stdout carries the response alone).
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::sync::Mutex;
 
 use serde_json::{Value, json};
@@ -114,8 +115,9 @@ impl Metrics {
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_millis())
                 .unwrap_or(0);
+            let mut out = std::io::stdout().lock();
             for line in batch.to_emf("lee", now) {
-                println!("{line}");
+                let _ = writeln!(out, "{line}");
             }
         }
     }

@@ -5,6 +5,7 @@
 //! that no cached data is served for a token Home Assistant has not accepted in the last
 //! five minutes. The token never leaves this module except on the wire.
 
+pub mod aliases;
 pub mod breaker;
 pub mod cache;
 pub mod client;
@@ -389,9 +390,24 @@ impl HomeAssistant {
                 "circuit breaker open; next probe in {retry_in_ms} ms"
             )));
         }
-        let commands: Vec<&str> = which.iter().map(|r| r.command()).collect();
-        let result =
-            websocket::run_commands(&http.base_url, self.tls.clone(), ctx, &commands).await;
+        let commands: Vec<Value> = which
+            .iter()
+            .map(|r| json!({ "type": r.command() }))
+            .collect();
+        // The entity listing lacks aliases; fetch the full entries on the same connection.
+        let entity_index = which.iter().position(|r| *r == Registry::Entity);
+        let follow_up = move |results: &[Value]| match entity_index {
+            Some(i) => vec![aliases::full_entries_command(&results[i])],
+            None => Vec::new(),
+        };
+        let result = websocket::run_commands(
+            &http.base_url,
+            self.tls.clone(),
+            ctx,
+            &commands,
+            Some(&follow_up),
+        )
+        .await;
         match &result {
             Ok(_) | Err(HaError::Unauthorized(_)) | Err(HaError::BadRequest { .. }) => {
                 http.breaker.record_success()
@@ -399,7 +415,12 @@ impl HomeAssistant {
             Err(_) => http.breaker.record_failure(),
         }
         self.note_token(ctx.token, &result);
-        let values = result?;
+        let mut values = result?;
+        if let Some(i) = entity_index
+            && let Some(full) = values.get(which.len()).cloned()
+        {
+            aliases::merge_aliases(&mut values[i], &full);
+        }
         Ok(which
             .iter()
             .zip(values)

@@ -26,13 +26,19 @@ pub fn websocket_url(base_url: &str) -> String {
     format!("{rest}/api/websocket")
 }
 
-/// Runs `commands` (each a websocket command type such as `config/area_registry/list`)
-/// and returns their `result` values, in order.
+/// Builds the follow-up commands from the first batch's results.
+pub type FollowUp<'a> = &'a (dyn Fn(&[Value]) -> Vec<Value> + Sync);
+
+/// Runs `commands` (command objects without `id`, e.g. `{"type":
+/// "config/area_registry/list"}`) and returns their `result` values in order; then, on
+/// the same connection, the commands `follow_up` derives from those results, whose
+/// results are appended (a failed follow-up yields `null`, not an error).
 pub async fn run_commands(
     base_url: &str,
     tls: Arc<rustls::ClientConfig>,
     ctx: CallContext<'_>,
-    commands: &[&str],
+    commands: &[Value],
+    follow_up: Option<FollowUp<'_>>,
 ) -> Result<Vec<Value>, HaError> {
     let remaining = ctx.deadline.saturating_duration_since(Instant::now());
     if remaining < Duration::from_millis(20) {
@@ -41,7 +47,8 @@ pub async fn run_commands(
         ));
     }
     let started = Instant::now();
-    let result = tokio::time::timeout(remaining, session(base_url, tls, ctx, commands)).await;
+    let result =
+        tokio::time::timeout(remaining, session(base_url, tls, ctx, commands, follow_up)).await;
     ctx.stats
         .calls
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -60,7 +67,8 @@ async fn session(
     base_url: &str,
     tls: Arc<rustls::ClientConfig>,
     ctx: CallContext<'_>,
-    commands: &[&str],
+    commands: &[Value],
+    follow_up: Option<FollowUp<'_>>,
 ) -> Result<Vec<Value>, HaError> {
     let url = websocket_url(base_url);
     let connector = tokio_tungstenite::Connector::Rustls(tls);
@@ -85,19 +93,40 @@ async fn session(
             )));
         }
     }
+    let mut results = exchange(&mut socket, commands, 1, true).await?;
+    if let Some(follow_up) = follow_up {
+        let more = follow_up(&results);
+        let first_id = results.len() + 1;
+        results.extend(exchange(&mut socket, &more, first_id, false).await?);
+    }
+    let _ = socket.close(None).await;
+    Ok(results)
+}
+
+/// Sends `commands` with ids from `first_id` and collects their results in order. With
+/// `required`, a failed command fails the whole exchange; otherwise it yields `null`.
+async fn exchange(
+    socket: &mut Socket,
+    commands: &[Value],
+    first_id: usize,
+    required: bool,
+) -> Result<Vec<Value>, HaError> {
     for (index, command) in commands.iter().enumerate() {
-        send(&mut socket, json!({"id": index + 1, "type": command})).await?;
+        let mut command = command.clone();
+        command["id"] = json!(first_id + index);
+        send(socket, command).await?;
     }
     let mut results: Vec<Option<Value>> = vec![None; commands.len()];
     while results.iter().any(Option::is_none) {
-        let message = next_json(&mut socket).await?;
+        let message = next_json(socket).await?;
         if message.get("type").and_then(Value::as_str) != Some("result") {
             continue;
         }
         let Some(id) = message.get("id").and_then(Value::as_u64) else {
             continue;
         };
-        let Some(slot) = results.get_mut((id as usize).wrapping_sub(1)) else {
+        let index = (id as usize).wrapping_sub(first_id);
+        let Some(slot) = results.get_mut(index) else {
             continue;
         };
         if message.get("success").and_then(Value::as_bool) != Some(true) {
@@ -105,14 +134,19 @@ async fn session(
                 .pointer("/error/message")
                 .and_then(Value::as_str)
                 .unwrap_or("unknown error");
-            return Err(HaError::BadRequest {
-                status: 400,
-                message: format!("{}: {error}", commands[id as usize - 1]),
-            });
+            let command = commands[index]["type"].as_str().unwrap_or("command");
+            if required {
+                return Err(HaError::BadRequest {
+                    status: 400,
+                    message: format!("{command}: {error}"),
+                });
+            }
+            tracing::debug!(command, error, "optional websocket command failed");
+            *slot = Some(Value::Null);
+            continue;
         }
         *slot = Some(message.get("result").cloned().unwrap_or(Value::Null));
     }
-    let _ = socket.close(None).await;
     Ok(results.into_iter().map(Option::unwrap_or_default).collect())
 }
 
