@@ -10,7 +10,7 @@
 
 pub mod speech;
 
-use lee_sdk::ha::{self, HaError};
+use lee_sdk::ha;
 use lee_sdk::skill::{SkillRequest, SkillResponse};
 use lee_sdk::{Failure, Guest, Invocation, log};
 use serde_json::{Value, json};
@@ -154,8 +154,7 @@ fn talk(request: &SkillRequest, speech: &Speech) -> Result<String, Failure> {
         .into_result();
     };
     let previous = conversation_id(request);
-    let answer =
-        ha::converse(&query, previous.as_deref(), Some(&request.locale)).map_err(refused_or_ha)?;
+    let answer = ha::converse(&query, previous.as_deref(), Some(&request.locale))?;
     let answer = read_answer(speech, &answer);
     log::info(
         "assist answered",
@@ -170,15 +169,6 @@ fn talk(request: &SkillRequest, speech: &Speech) -> Result<String, Failure> {
         response = response.attribute(CONVERSATION_ID, json!(id));
     }
     response.into_result()
-}
-
-/// A call the grants refused is this component's `denied` failure (the host then says
-/// it is not allowed), anything else a Home Assistant failure.
-fn refused_or_ha(error: HaError) -> Failure {
-    match error {
-        HaError::Denied(why) => Failure::Denied(why),
-        other => Failure::HomeAssistant(other),
-    }
 }
 
 #[cfg(test)]

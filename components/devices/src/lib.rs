@@ -17,7 +17,7 @@ pub mod describe;
 pub mod speech;
 
 use lee_sdk::areas::{Area, Directory};
-use lee_sdk::ha::{self, Freshness, HaError, State};
+use lee_sdk::ha::{self, Freshness, State};
 use lee_sdk::locale::fill;
 use lee_sdk::matching::spoken_list;
 use lee_sdk::resolve::Lookup;
@@ -158,22 +158,13 @@ fn handle(request: &SkillRequest, want: Want) -> Result<String, Failure> {
             data,
             text,
         } => {
-            ha::call_service(&domain, service, &data).map_err(refused_or_ha)?;
+            ha::call_service(&domain, service, &data)?;
             log::info(
                 "device switched",
                 &[("entity", &entity.entity_id), ("service", service)],
             );
             SkillResponse::say(text).into_result()
         }
-    }
-}
-
-/// A call the grants refused is this component's `denied` failure (the host then says
-/// it is not allowed), anything else a Home Assistant failure.
-fn refused_or_ha(error: HaError) -> Failure {
-    match error {
-        HaError::Denied(why) => Failure::Denied(why),
-        other => Failure::HomeAssistant(other),
     }
 }
 

@@ -15,7 +15,7 @@ pub mod speech;
 pub mod when;
 
 use lee_sdk::areas::Directory;
-use lee_sdk::ha::{self, Freshness, HaError, State};
+use lee_sdk::ha::{self, Freshness, State};
 use lee_sdk::locale::fill;
 use lee_sdk::matching::spoken_list;
 use lee_sdk::resolve::Lookup;
@@ -104,7 +104,7 @@ fn set(request: &SkillRequest) -> Result<String, Failure> {
             data,
             text,
         } => {
-            ha::call_service(helper.domain(), service, &data).map_err(refused_or_ha)?;
+            ha::call_service(helper.domain(), service, &data)?;
             log::info(
                 "helper set",
                 &[("helper", &helper.entity_id), ("service", service)],
@@ -132,15 +132,6 @@ fn get(request: &SkillRequest) -> Result<String, Failure> {
         None
     };
     SkillResponse::say(reading::describe(speech, &helper, pressed_local.as_deref())).into_result()
-}
-
-/// A call the grants refused is this component's `denied` failure (the host then says
-/// it is not allowed), anything else a Home Assistant failure.
-fn refused_or_ha(error: HaError) -> Failure {
-    match error {
-        HaError::Denied(why) => Failure::Denied(why),
-        other => Failure::HomeAssistant(other),
-    }
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@
 pub mod speech;
 
 use lee_sdk::areas::Directory;
-use lee_sdk::ha::{self, Freshness, HaError, State};
+use lee_sdk::ha::{self, Freshness, State};
 use lee_sdk::locale::fill;
 use lee_sdk::matching::spoken_list;
 use lee_sdk::resolve::Lookup;
@@ -91,20 +91,10 @@ fn activate(request: &SkillRequest) -> Result<String, Failure> {
         Plan::Reply { text, ask: true } => SkillResponse::ask(text.clone(), text).into_result(),
         Plan::Reply { text, ask: false } => SkillResponse::say(text).into_result(),
         Plan::Activate { entity_id, text } => {
-            ha::call_service("scene", "turn_on", &json!({"entity_id": entity_id}))
-                .map_err(refused_or_ha)?;
+            ha::call_service("scene", "turn_on", &json!({"entity_id": entity_id}))?;
             log::info("scene activated", &[("scene", &entity_id)]);
             SkillResponse::say(text).into_result()
         }
-    }
-}
-
-/// A call the grants refused is this component's `denied` failure (the host then says
-/// it is not allowed), anything else a Home Assistant failure.
-fn refused_or_ha(error: HaError) -> Failure {
-    match error {
-        HaError::Denied(why) => Failure::Denied(why),
-        other => Failure::HomeAssistant(other),
     }
 }
 

@@ -41,9 +41,13 @@ pub use bindings::lee::gateway::home_assistant::HaError;
 pub use wit_bindgen;
 
 /// Turns a Home Assistant error into the handler's failure (the host maps it to the
-/// caller's protocol: BRIDGE_UNREACHABLE, INVALID_AUTHORIZATION_CREDENTIAL, ...).
+/// caller's protocol: BRIDGE_UNREACHABLE, INVALID_AUTHORIZATION_CREDENTIAL, ...). A call
+/// the component's grants refused is the component's own `denied` failure.
 impl From<HaError> for Failure {
     fn from(error: HaError) -> Self {
-        Failure::HomeAssistant(error)
+        match error {
+            HaError::Denied(why) => Failure::Denied(why),
+            other => Failure::HomeAssistant(other),
+        }
     }
 }
