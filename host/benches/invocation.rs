@@ -5,6 +5,9 @@
 //!   `Gateway::handle` with the real `automations` component — fresh Store, instantiate,
 //!   call, drop — while Home Assistant answers from the warm cache (0 HA round trips), so
 //!   the figure is the per-invocation host + guest overhead.
+//! - `invocation/report_state_live_ha`: an Alexa ReportState through the real
+//!   `alexa-smart-home` component, reading the state from Home Assistant on loopback
+//!   every time (warm end-to-end latency of a state report).
 //! - `invocation/echo_no_ha`: the same path with a component that makes no host calls.
 //! - `cold_init/engine_manifest_first_component`: engine + manifest + capabilities + the
 //!   first component deserialised and pre-instantiated.
@@ -91,6 +94,28 @@ fn invocation(c: &mut Criterion) {
     group.bench_function("list_automations_warm_cache", |b| {
         b.iter(|| {
             rt.block_on(gateway.handle(event.clone(), "bench", None))
+                .expect("handled")
+        })
+    });
+    // A Smart Home ReportState: the alexa-smart-home component reads the state now
+    // (one real GET to Home Assistant on loopback per iteration).
+    let report_state = json!({"directive": {
+        "header": {"namespace": "Alexa", "name": "ReportState", "payloadVersion": "3",
+                   "messageId": "bench", "correlationToken": "bench"},
+        "endpoint": {"endpointId": "light#kitchen_lights", "cookie": {}},
+        "payload": {}
+    }});
+    let probe = rt
+        .block_on(gateway.handle(report_state.clone(), "check", None))
+        .expect("handled");
+    assert_eq!(
+        probe.response["event"]["header"]["name"], "StateReport",
+        "{}",
+        probe.response
+    );
+    group.bench_function("report_state_live_ha", |b| {
+        b.iter(|| {
+            rt.block_on(gateway.handle(report_state.clone(), "bench", None))
                 .expect("handled")
         })
     });
