@@ -8,6 +8,8 @@
 //! - `invocation/report_state_live_ha`: an Alexa ReportState through the real
 //!   `alexa-smart-home` component, reading the state from Home Assistant on loopback
 //!   every time (warm end-to-end latency of a state report).
+//! - `invocation/discovery_response_cache_hit`: a repeated Alexa Discovery answered from
+//!   the host's response cache (idempotent route) with a fresh messageId.
 //! - `invocation/echo_no_ha`: the same path with a component that makes no host calls.
 //! - `cold_init/engine_manifest_first_component`: engine + manifest + capabilities + the
 //!   first component deserialised and pre-instantiated.
@@ -117,6 +119,25 @@ fn invocation(c: &mut Criterion) {
         b.iter(|| {
             rt.block_on(gateway.handle(report_state.clone(), "bench", None))
                 .expect("handled")
+        })
+    });
+    // Discovery repeated within its idempotent TTL: answered from the response cache.
+    let discovery = json!({"directive": {
+        "header": {"namespace": "Alexa.Discovery", "name": "Discover", "payloadVersion": "3",
+                   "messageId": "bench"},
+        "payload": {}
+    }});
+    let first = rt
+        .block_on(gateway.handle(discovery.clone(), "check", None))
+        .expect("handled");
+    assert!(!first.timings.cached, "{}", first.response);
+    group.bench_function("discovery_response_cache_hit", |b| {
+        b.iter(|| {
+            let outcome = rt
+                .block_on(gateway.handle(discovery.clone(), "bench", None))
+                .expect("handled");
+            assert!(outcome.timings.cached);
+            outcome
         })
     });
     let echo = json!({"lee": "test-echo"});

@@ -15,10 +15,11 @@ use crate::capabilities::metrics::{Metrics, MetricsSink};
 use crate::capabilities::{Capabilities, cache, http};
 use crate::envelope::{self, AlexaErrorType};
 use crate::health;
+use crate::response_cache::ResponseCache;
 use crate::router::{self, Classified, ClassifyError, Protocol};
 use crate::runtime::engine;
 use crate::runtime::invoke::{self, InvocationRequest};
-use crate::runtime::manifest::Manifest;
+use crate::runtime::manifest::{Manifest, route_matches};
 use crate::runtime::registry::ComponentRegistry;
 use crate::settings::Settings;
 
@@ -41,6 +42,8 @@ pub struct Timings {
     pub total_us: u64,
     pub route: String,
     pub component: Option<String>,
+    /// Answered from the response cache (idempotent route), without running the component.
+    pub cached: bool,
 }
 
 /// The answer to one event.
@@ -63,6 +66,7 @@ pub struct Gateway {
     pub settings: Settings,
     pub registry: ComponentRegistry,
     pub capabilities: Arc<Capabilities>,
+    pub responses: ResponseCache,
 }
 
 impl Gateway {
@@ -94,6 +98,7 @@ impl Gateway {
             settings,
             registry: ComponentRegistry::new(engine, manifest),
             capabilities,
+            responses: ResponseCache::default(),
         })
     }
 
@@ -189,6 +194,25 @@ impl Gateway {
             );
         };
         timings.component = Some(entry.id.clone());
+        let idempotent = entry
+            .idempotent_routes
+            .iter()
+            .any(|pattern| route_matches(pattern, &classified.route));
+        let cache_token = idempotent
+            .then(|| {
+                self.home_assistant()
+                    .choose_token(classified.token.as_ref())
+                    .cloned()
+            })
+            .flatten();
+        if let Some(token) = &cache_token
+            && self.home_assistant().accepted_recently(token)
+            && let Some(response) = self.responses.get(&classified.route, token, event)
+        {
+            timings.cached = true;
+            return response;
+        }
+        let ttl = Duration::from_millis(u64::from(entry.idempotent_ttl_ms));
         let load_started = Instant::now();
         let loaded = match self.registry.get(&entry.id) {
             Ok(loaded) => loaded,
@@ -225,7 +249,16 @@ impl Gateway {
         timings.ha_us = stats.micros.load(Ordering::Relaxed);
         match result {
             Ok(text) => match serde_json::from_str::<Value>(&text) {
-                Ok(response) => response,
+                Ok(response) => {
+                    let is_error =
+                        response.pointer("/event/header/name") == Some(&json!("ErrorResponse"));
+                    if let Some(token) = &cache_token
+                        && !is_error
+                    {
+                        self.responses.put(&classified.route, token, ttl, &response);
+                    }
+                    response
+                }
                 Err(e) => {
                     tracing::error!(request_id, component = %entry.id, error = %e, "component answered invalid JSON");
                     fail(

@@ -56,6 +56,7 @@ pub async fn report(gateway: &Gateway, deadline: Instant) -> Value {
         "components": gateway.registry.describe(),
         "runtime": gateway.registry.counters.describe(),
         "component_caches": gateway.capabilities.cache.describe(),
+        "response_cache_entries": gateway.responses.len(),
         "metrics_emitted": gateway.capabilities.metrics.emitted(),
         "configuration": gateway.settings.redacted_json(),
         "manifest": gateway.registry.manifest().path(),

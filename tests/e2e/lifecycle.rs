@@ -118,3 +118,51 @@ fn a_service_call_invalidates_what_it_touched() {
     );
     assert_eq!(speech(&enable), "Doorbell Counter is enabled.");
 }
+
+#[test]
+fn discovery_repeats_come_from_the_response_cache_for_an_accepted_token() {
+    let ha = HomeAssistant::get();
+    let gateway = gateway(&lee_e2e::dist_components());
+    let rt = runtime();
+    let discover = lee_e2e::directive("Alexa.Discovery", "Discover", None, serde_json::json!({}));
+    let endpoints = |o: &lee::gateway::Outcome| o.response["event"]["payload"]["endpoints"].clone();
+
+    let first = handle(&rt, &gateway, discover.clone());
+    assert!(!first.timings.cached);
+    assert!(first.timings.ha_calls >= 1);
+    assert!(endpoints(&first).as_array().is_some_and(|e| e.len() > 50));
+    let instantiations = gateway.registry.counters.describe()["instantiations"].clone();
+
+    let second = handle(&rt, &gateway, discover.clone());
+    assert!(second.timings.cached, "served from the response cache");
+    assert_eq!(second.timings.ha_calls, 0);
+    assert_eq!(endpoints(&second), endpoints(&first));
+    assert_ne!(
+        second.response["event"]["header"]["messageId"],
+        first.response["event"]["header"]["messageId"],
+        "per-request fields are fresh"
+    );
+    lee_e2e::assert_alexa_valid(&second.response);
+    assert_eq!(
+        gateway.registry.counters.describe()["instantiations"],
+        instantiations,
+        "no component ran"
+    );
+
+    // Another token is never answered from this cache.
+    let stranger = lee_e2e::directive_with_token(
+        "Alexa.Discovery",
+        "Discover",
+        None,
+        serde_json::json!({}),
+        "never-accepted-token",
+    );
+    let refused = handle(&rt, &gateway, stranger);
+    assert!(!refused.timings.cached);
+    assert_eq!(
+        refused.response["event"]["payload"]["type"], "INVALID_AUTHORIZATION_CREDENTIAL",
+        "{}",
+        refused.response
+    );
+    assert!(!ha.token.is_empty());
+}

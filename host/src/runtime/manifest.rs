@@ -120,6 +120,17 @@ pub struct ComponentEntry {
     pub limits: Limits,
     #[serde(default)]
     pub config: toml::Table,
+    /// Routes whose answer depends only on the route and the caller's token (Alexa
+    /// Discovery): the host may answer them from its response cache for
+    /// `idempotent_ttl_ms`, with fresh per-request fields, without running the component.
+    #[serde(default)]
+    pub idempotent_routes: Vec<String>,
+    #[serde(default = "default_idempotent_ttl_ms")]
+    pub idempotent_ttl_ms: u32,
+}
+
+fn default_idempotent_ttl_ms() -> u32 {
+    60_000
 }
 
 fn default_version() -> String {
@@ -258,6 +269,18 @@ impl Manifest {
                     "component {:?}: limits.timeout_ms must be 1..=900000",
                     entry.id
                 ));
+            }
+            for route in &entry.idempotent_routes {
+                if !entry
+                    .routes
+                    .iter()
+                    .any(|pattern| route_matches(pattern, route))
+                {
+                    problems.push(format!(
+                        "component {:?}: idempotent route {route:?} is not one of its routes",
+                        entry.id
+                    ));
+                }
             }
             for problem in entry.grants.problems() {
                 problems.push(format!("component {:?}: {problem}", entry.id));

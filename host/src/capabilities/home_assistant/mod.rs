@@ -182,7 +182,8 @@ impl HomeAssistant {
         self.http.as_ref().ok_or(HaError::NotConfigured)
     }
 
-    fn accepted_recently(&self, token: &Secret) -> bool {
+    /// Has Home Assistant accepted `token` within the last five minutes?
+    pub fn accepted_recently(&self, token: &Secret) -> bool {
         let accepted = self
             .accepted_tokens
             .lock()
