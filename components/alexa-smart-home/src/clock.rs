@@ -9,6 +9,8 @@ use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use lee_sdk::clock::Date;
+
 /// Milliseconds since the Unix epoch, now.
 pub fn now_millis() -> i64 {
     SystemTime::now()
@@ -32,9 +34,11 @@ pub fn iso8601_seconds(millis: i64) -> String {
 
 fn split(millis: i64) -> (String, i64) {
     let secs = millis.div_euclid(1000);
-    let days = secs.div_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    (format!("{y:04}-{m:02}-{d:02}"), secs.rem_euclid(86_400))
+    let date = Date::from_days(secs.div_euclid(86_400));
+    (
+        format!("{:04}-{:02}-{:02}", date.year, date.month, date.day),
+        secs.rem_euclid(86_400),
+    )
 }
 
 fn clock_part(secs_of_day: i64) -> String {
@@ -46,70 +50,11 @@ fn clock_part(secs_of_day: i64) -> String {
     )
 }
 
-/// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian calendar).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = if m > 2 { m - 3 } else { m + 9 };
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
 /// Parses Home Assistant's timestamps (`2026-11-28T08:00:00.123456+00:00`, `...Z`) into
 /// milliseconds since the epoch; `None` when malformed.
 pub fn parse_iso8601(text: &str) -> Option<i64> {
-    let text = text.trim();
-    let date = text.get(0..10)?;
-    let mut parts = date.split('-');
-    let y: i64 = parts.next()?.parse().ok()?;
-    let m: i64 = parts.next()?.parse().ok()?;
-    let d: i64 = parts.next()?.parse().ok()?;
-    if !matches!(text.as_bytes().get(10), Some(b'T' | b' ')) {
-        return None;
-    }
-    let rest = text.get(11..)?;
-    let h: i64 = rest.get(0..2)?.parse().ok()?;
-    let min: i64 = rest.get(3..5)?.parse().ok()?;
-    let s: i64 = rest.get(6..8)?.parse().ok()?;
-    let mut tail = rest.get(8..)?;
-    let mut millis = 0;
-    if let Some(frac) = tail.strip_prefix('.') {
-        let digits: String = frac.chars().take_while(char::is_ascii_digit).collect();
-        tail = &frac[digits.len()..];
-        let padded = format!("{digits:0<3}");
-        millis = padded.get(0..3)?.parse().ok()?;
-    }
-    let offset_secs = match tail {
-        "" | "Z" => 0,
-        t => {
-            let sign = match t.as_bytes().first() {
-                Some(b'+') => 1,
-                Some(b'-') => -1,
-                _ => return None,
-            };
-            let oh: i64 = t.get(1..3)?.parse().ok()?;
-            let om: i64 = t.get(4..6).or_else(|| t.get(3..5))?.parse().ok()?;
-            sign * (oh * 3600 + om * 60)
-        }
-    };
-    let days = days_from_civil(y, m, d);
-    let secs = days * 86_400 + h * 3600 + min * 60 + s - offset_secs;
-    Some(secs * 1000 + millis)
+    let seconds = lee_sdk::clock::parse_timestamp(text)?;
+    Some((seconds * 1000.0).floor() as i64)
 }
 
 /// A random version-4 UUID, e.g. `1bd5d003-31b9-476f-ad03-71d471922820`.

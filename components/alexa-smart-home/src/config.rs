@@ -50,20 +50,7 @@ pub struct Settings {
 }
 
 fn strings(v: Option<&Value>) -> Vec<String> {
-    match v {
-        Some(Value::Array(items)) => items
-            .iter()
-            .filter_map(Value::as_str)
-            .map(str::to_string)
-            .collect(),
-        Some(Value::String(s)) => s
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-            .collect(),
-        _ => Vec::new(),
-    }
+    lee_sdk::config::string_list(v).unwrap_or_default()
 }
 
 /// A setting that may arrive as a table or as JSON text (environment override).

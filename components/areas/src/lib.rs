@@ -82,17 +82,12 @@ fn ask_keeping(text: String, pending: &[(&str, &Option<String>)]) -> SkillRespon
 
 /// The configured protected cover classes (config `protected_cover_classes`).
 pub fn protected_classes(configured: Option<&Value>) -> Vec<String> {
-    match configured.and_then(Value::as_array) {
-        Some(items) => items
-            .iter()
-            .filter_map(Value::as_str)
-            .map(str::to_string)
-            .collect(),
-        None => DEFAULT_PROTECTED_COVERS
+    config::string_list(configured).unwrap_or_else(|| {
+        DEFAULT_PROTECTED_COVERS
             .iter()
             .map(|c| c.to_string())
-            .collect(),
-    }
+            .collect()
+    })
 }
 
 fn control(request: &SkillRequest) -> Result<String, Failure> {

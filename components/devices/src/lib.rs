@@ -23,7 +23,6 @@ use lee_sdk::matching::spoken_list;
 use lee_sdk::resolve::Lookup;
 use lee_sdk::skill::{SkillRequest, SkillResponse};
 use lee_sdk::{Failure, Guest, Invocation, config, log};
-use serde_json::Value;
 
 use crate::control::Plan;
 use crate::speech::Speech;
@@ -101,17 +100,12 @@ pub fn find(
 }
 
 fn protected_classes() -> Vec<String> {
-    match config::get_json("protected_cover_classes") {
-        Some(Value::Array(items)) => items
-            .iter()
-            .filter_map(Value::as_str)
-            .map(str::to_string)
-            .collect(),
-        _ => DEFAULT_PROTECTED_COVERS
+    config::get_list("protected_cover_classes").unwrap_or_else(|| {
+        DEFAULT_PROTECTED_COVERS
             .iter()
             .map(|c| c.to_string())
-            .collect(),
-    }
+            .collect()
+    })
 }
 
 fn handle(request: &SkillRequest, want: Want) -> Result<String, Failure> {

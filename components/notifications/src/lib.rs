@@ -152,24 +152,6 @@ pub fn default_players(states: &[State]) -> Vec<String> {
         .collect()
 }
 
-/// A config value that is a list of strings (a TOML array, or one comma-separated string).
-fn config_list(key: &str) -> Vec<String> {
-    match config::get_json(key) {
-        Some(Value::Array(items)) => items
-            .iter()
-            .filter_map(Value::as_str)
-            .map(str::to_string)
-            .collect(),
-        Some(Value::String(text)) => text
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
 fn say(text: String) -> Result<String, Failure> {
     SkillResponse::say(text).into_result()
 }
@@ -210,7 +192,7 @@ fn players_for(
         .filter(|s| s.domain() == "media_player")
         .cloned()
         .collect();
-    let configured = config_list("announce_players");
+    let configured = config::get_list("announce_players").unwrap_or_default();
     // A player can announce when it plays media or the operator listed it.
     let capable = |p: &State| plays_media(p) || configured.contains(&p.entity_id);
     let everywhere = || {
@@ -332,7 +314,7 @@ fn send(request: &SkillRequest, speech: &Speech) -> Result<String, Failure> {
     let Some(service) = config::get("notify_service").filter(|s| !s.trim().is_empty()) else {
         return persistent(&message, speech);
     };
-    let mut targets = config_list("notify_entity");
+    let mut targets = config::get_list("notify_entity").unwrap_or_default();
     if targets.is_empty() && service.trim() == "notify.send_message" {
         targets = ha::states_in_domain("notify", Freshness::ForLookup)?
             .into_iter()

@@ -19,3 +19,50 @@ pub fn get_json(key: &str) -> Option<Value> {
         other => Some(other.clone()),
     }
 }
+
+/// A list of strings from a setting's value: an array, or one comma-separated string (the
+/// form environment overrides arrive in); `None` when absent or of another type.
+pub fn string_list(value: Option<&Value>) -> Option<Vec<String>> {
+    match value? {
+        Value::Array(items) => Some(
+            items
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect(),
+        ),
+        Value::String(text) => Some(
+            text.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
+/// Setting `key` as a list of strings (see [`string_list`]).
+pub fn get_list(key: &str) -> Option<Vec<String>> {
+    string_list(get_json(key).as_ref())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn lists_from_arrays_and_comma_strings() {
+        assert_eq!(
+            string_list(Some(&json!(["a", "b", 3]))),
+            Some(vec!["a".to_string(), "b".to_string()])
+        );
+        assert_eq!(
+            string_list(Some(&json!("garage, door,,gate"))),
+            Some(vec!["garage".into(), "door".into(), "gate".into()])
+        );
+        assert_eq!(string_list(Some(&json!(7))), None);
+        assert_eq!(string_list(None), None);
+    }
+}
