@@ -5,7 +5,8 @@
 
 use lee_e2e::in_process::{self, gateway, runtime};
 use lee_e2e::{
-    ComponentsDir, HOSTILE_HTTP_GRANT, HomeAssistant, Lee, hostile_components, intent, serial,
+    ComponentsDir, HOSTILE_HTTP_GRANT, HomeAssistant, Lee, assert_light_off_is_denied,
+    hostile_components, intent, serial,
 };
 use serde_json::{Value, json};
 
@@ -65,30 +66,7 @@ fn loop_membomb_and_panic_are_stopped_and_the_host_carries_on() {
 #[test]
 fn ungranted_service_is_denied_and_home_assistant_is_unchanged() {
     let _guard = serial();
-    let ha = HomeAssistant::get();
-    ha.call_service("light", "turn_on", json!({"entity_id": "light.bed_light"}))
-        .unwrap();
-    ha.wait_for("light.bed_light", |s| s["state"] == "on")
-        .unwrap();
-    let dir = hostile_dir(HOSTILE_HTTP_GRANT);
-    let run = dir
-        .lee()
-        .invoke(&json!({"lee": "test-forbidden", "entity_id": "light.bed_light"}))
-        .unwrap();
-    assert_eq!(run.response["called"], false, "{}", run.response);
-    assert_eq!(
-        run.response["outcome"]["error"], "denied",
-        "{}",
-        run.response
-    );
-    assert!(
-        run.stderr.contains("component call refused by its grants"),
-        "the refusal is logged: {}",
-        run.stderr
-    );
-    assert_eq!(run.timings().unwrap()["ha_calls"], 0);
-    std::thread::sleep(std::time::Duration::from_millis(200));
-    assert_eq!(ha.state("light.bed_light").unwrap()["state"], "on");
+    assert_light_off_is_denied(&hostile_dir(HOSTILE_HTTP_GRANT));
 }
 
 #[test]

@@ -5,10 +5,9 @@
 //! Assistant's own states and with its `weather.get_forecasts` response; thermostat
 //! changes are read back from Home Assistant (and undone).
 
-use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use lee_e2e::{ComponentsDir, HomeAssistant, Lee, intent, serial};
+use lee_e2e::{ComponentsDir, HomeAssistant, Lee, intent, serial, test_component};
 use serde_json::{Value, json};
 
 const MANIFEST: &str = r#"
@@ -50,20 +49,15 @@ timeout_ms = 5000
 entity = ""
 "#;
 
-/// A component's wasm as `./build.sh test` staged it.
-fn built(name: &str) -> PathBuf {
-    lee_e2e::test_component(name)
-}
-
 fn components() -> &'static ComponentsDir {
     static DIR: OnceLock<ComponentsDir> = OnceLock::new();
     DIR.get_or_init(|| {
         ComponentsDir::new(
             MANIFEST,
             &[
-                ("sensors.wasm", built("sensors")),
-                ("climate.wasm", built("climate")),
-                ("weather.wasm", built("weather")),
+                ("sensors.wasm", test_component("sensors")),
+                ("climate.wasm", test_component("climate")),
+                ("weather.wasm", test_component("weather")),
             ],
         )
         .expect("components dir")

@@ -6,11 +6,13 @@
 //! entity's last-sent time, the persistent notifications over the websocket API. Also:
 //! a component granted only `timer.*` cannot turn off a light.
 
-use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use lee_e2e::{ComponentsDir, HomeAssistant, Lee, intent, serial, test_component};
+use lee_e2e::{
+    ComponentsDir, HOSTILE_HTTP_GRANT, HomeAssistant, Lee, assert_light_off_is_denied,
+    hostile_components_granted, intent, serial, test_component,
+};
 use serde_json::{Value, json};
 
 /// The timers and notifications manifest entries (notifications with a test config: the
@@ -56,19 +58,14 @@ notify_service = "notify.send_message"
 notify_entity = ["notify.notifier"]
 "#;
 
-/// A component's wasm as `./build.sh test` staged it.
-fn built(name: &str) -> PathBuf {
-    lee_e2e::test_component(name)
-}
-
 fn components() -> &'static ComponentsDir {
     static DIR: OnceLock<ComponentsDir> = OnceLock::new();
     DIR.get_or_init(|| {
         ComponentsDir::new(
             MANIFEST,
             &[
-                ("timers.wasm", built("timers")),
-                ("notifications.wasm", built("notifications")),
+                ("timers.wasm", test_component("timers")),
+                ("notifications.wasm", test_component("notifications")),
             ],
         )
         .expect("components dir")
@@ -290,47 +287,9 @@ fn unknown_timer_and_missing_action_change_nothing() {
 #[test]
 fn a_component_granted_only_timers_cannot_turn_off_a_light() {
     let _guard = serial();
-    let ha = HomeAssistant::get();
-    ha.call_service("light", "turn_on", json!({"entity_id": "light.bed_light"}))
-        .unwrap();
-    ha.wait_for("light.bed_light", |s| s["state"] == "on")
-        .unwrap();
-    // The hostile test component's lee:test-forbidden route calls light.turn_off.
-    let manifest = r#"
-[[component]]
-id = "hostile"
-file = "hostile.wasm"
-routes = ["lee:test-*"]
-[component.grants]
-services = ["timer.*"]
-read_states = true
-# hostile imports the http and cache interfaces: it needs some grant for each to load.
-http = ["localhost:9"]
-cache_bytes = 4096
-[component.limits]
-memory_mib = 16
-timeout_ms = 2000
-"#;
-    let dir = ComponentsDir::new(manifest, &[("hostile.wasm", test_component("hostile"))])
-        .expect("components dir");
-    let run = dir
-        .lee()
-        .invoke(&json!({"lee": "test-forbidden", "entity_id": "light.bed_light"}))
-        .unwrap();
-    assert_eq!(run.response["called"], false, "{}", run.response);
-    assert_eq!(
-        run.response["outcome"]["error"], "denied",
-        "{}",
-        run.response
-    );
-    assert!(
-        run.stderr.contains("component call refused by its grants"),
-        "the refusal is logged: {}",
-        run.stderr
-    );
-    assert_eq!(run.timings().unwrap()["ha_calls"], 0, "nothing reached HA");
-    std::thread::sleep(Duration::from_millis(200));
-    assert_eq!(ha.state("light.bed_light").unwrap()["state"], "on");
+    // hostile imports the http and cache interfaces: it needs some grant for each to load.
+    let dir = hostile_components_granted(r#"["timer.*"]"#, HOSTILE_HTTP_GRANT, 2000);
+    assert_light_off_is_denied(&dir);
 }
 
 /// Home Assistant's persistent notifications, over its websocket API.

@@ -348,6 +348,15 @@ pub const HOSTILE_HTTP_GRANT: &str = r#"http = ["localhost:9"]"#;
 /// component): grants `script.*`, read_states, a 4 KiB cache plus `extra_grants`;
 /// 16 MiB of memory and `timeout_ms`.
 pub fn hostile_components(extra_grants: &str, timeout_ms: u32) -> ComponentsDir {
+    hostile_components_granted(r#"["script.*"]"#, extra_grants, timeout_ms)
+}
+
+/// Like [`hostile_components`] with the service grant patterns `services` (a TOML array).
+pub fn hostile_components_granted(
+    services: &str,
+    extra_grants: &str,
+    timeout_ms: u32,
+) -> ComponentsDir {
     let manifest = format!(
         r#"
 [[component]]
@@ -355,7 +364,7 @@ id = "hostile"
 file = "hostile.wasm"
 routes = ["lee:test-*", "alexa:*"]
 [component.grants]
-services = ["script.*"]
+services = {services}
 read_states = true
 cache_bytes = 4096
 {extra_grants}
@@ -366,6 +375,39 @@ timeout_ms = {timeout_ms}
     );
     ComponentsDir::new(&manifest, &[("hostile.wasm", test_component("hostile"))])
         .expect("components dir")
+}
+
+/// Runs the hostile component's `lee:test-forbidden` (it calls `light.turn_off` on
+/// `light.bed_light`, which no hostile manifest grants) and checks that the guest got
+/// `denied`, the refusal was logged, nothing reached Home Assistant and the light stayed on.
+pub fn assert_light_off_is_denied(dir: &ComponentsDir) {
+    let ha = HomeAssistant::get();
+    ha.call_service("light", "turn_on", json!({"entity_id": "light.bed_light"}))
+        .expect("bed light on");
+    ha.wait_for("light.bed_light", |s| s["state"] == "on")
+        .expect("bed light is on");
+    let run = dir
+        .lee()
+        .invoke(&json!({"lee": "test-forbidden", "entity_id": "light.bed_light"}))
+        .expect("lee invoke");
+    assert_eq!(run.response["called"], false, "{}", run.response);
+    assert_eq!(
+        run.response["outcome"]["error"], "denied",
+        "{}",
+        run.response
+    );
+    assert!(
+        run.stderr.contains("component call refused by its grants"),
+        "the refusal is logged: {}",
+        run.stderr
+    );
+    assert_eq!(
+        run.timings().expect("timings")["ha_calls"],
+        0,
+        "nothing reached Home Assistant"
+    );
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(ha.state("light.bed_light").expect("state")["state"], "on");
 }
 
 /// Amazon's Alexa Smart Home response schema (draft-04) from ../shared.
