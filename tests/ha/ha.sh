@@ -8,11 +8,21 @@
 #
 # Environment: LEE_HA_PORT (18123), LEE_HA_VENV (venv path), LEE_HA_PYTHON (force an
 # interpreter), LEE_HA_START_TIMEOUT (seconds, 240). See tests/ha/README.md.
+#
+# LEE_HA_HOME=synthetic runs a second, independent instance instead: a generated home of
+# LEE_HA_ENTITIES (1000) YAML entities (tests/ha/synthetic.py) in target/ha-synthetic,
+# on port LEE_HA_SYNTHETIC_PORT (18125); same commands, env file target/ha-synthetic/ha.env.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
-STATE="$ROOT/target/ha"
+HOME_KIND="${LEE_HA_HOME:-demo}"
+case "$HOME_KIND" in
+    demo) STATE="$ROOT/target/ha"; PORT="${LEE_HA_PORT:-18123}" ;;
+    synthetic) STATE="$ROOT/target/ha-synthetic"; PORT="${LEE_HA_SYNTHETIC_PORT:-18125}" ;;
+    *) echo "ha.sh: LEE_HA_HOME must be demo or synthetic, not '$HOME_KIND'" >&2; exit 2 ;;
+esac
+ENTITIES="${LEE_HA_ENTITIES:-1000}"
 CONFIG="$STATE/config"
 PIDFILE="$STATE/hass.pid"
 PORTFILE="$STATE/port"
@@ -20,8 +30,9 @@ LOG="$STATE/hass.log"
 INSTALL_LOG="$STATE/install.log"
 ENVFILE="$STATE/ha.env"
 TOKENFILE="$STATE/token"
+# The demo template decides which integrations' requirements the (shared) venv holds;
+# the synthetic home uses a subset of them.
 TEMPLATE="$HERE/config-template"
-PORT="${LEE_HA_PORT:-18123}"
 START_TIMEOUT="${LEE_HA_START_TIMEOUT:-240}"
 MARKER_NAME=".lee-ha-install-complete"
 
@@ -198,7 +209,13 @@ render_config() {
         printf '%s\n' '{"version":1,"minor_version":1,"key":"core.network","data":{"configured_adapters":["lo"]}}' \
             >"$CONFIG/.storage/core.network"
     fi
-    for f in "$TEMPLATE"/*.yaml; do
+    local source="$TEMPLATE"
+    if [[ "$HOME_KIND" == synthetic ]]; then
+        source="$STATE/template"
+        "$PY" "$HERE/synthetic.py" --out "$source" --entities "$ENTITIES" --port "$PORT" \
+            || die "could not generate the synthetic configuration"
+    fi
+    for f in "$source"/*.yaml; do
         sed "s/@PORT@/$PORT/g" "$f" >"$CONFIG/$(basename "$f")"
     done
     (( fresh )) && say "fresh config dir $CONFIG" || true
