@@ -5,19 +5,20 @@
 use std::collections::HashMap;
 
 use lee_sdk::ha::State;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::capabilities::{self, CATEGORIES};
 use crate::config::Settings;
 use crate::message::endpoint_id_of;
-use crate::model::{Cap, Ctx, Device, Name};
+use crate::model::{Cap, Ctx, Device};
+pub use crate::wire::{Capability, Endpoint};
 
 /// Amazon's maximum number of endpoints per account.
 pub const MAX_ENDPOINTS: usize = 300;
 /// Amazon's maximum number of capabilities per endpoint.
 pub const MAX_CAPABILITIES: usize = 100;
 
-/// What discovery needs from the entity registry.
+/// What discovery needs from one entity registry entry.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RegistryEntry {
     pub hidden: bool,
@@ -25,48 +26,59 @@ pub struct RegistryEntry {
     pub aliases: Vec<String>,
 }
 
-/// Parses `config/entity_registry/list` into the fields discovery uses.
-pub fn registry_entries(items: &[Value]) -> HashMap<String, RegistryEntry> {
-    items
-        .iter()
-        .filter_map(|item| {
-            let id = item.get("entity_id")?.as_str()?.to_string();
-            let set = |k: &str| item.get(k).is_some_and(|v| !v.is_null());
-            let aliases = item
-                .get("aliases")
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_string)
-                        .collect()
-                })
-                .unwrap_or_default();
-            Some((
-                id,
-                RegistryEntry {
-                    hidden: set("hidden_by"),
-                    category: set("entity_category"),
-                    aliases,
-                },
-            ))
+/// The registry entries that change discovery (hidden, config/diagnostic, aliased),
+/// by entity id. Entries without any of these are left out: they mean "no change".
+pub type Registry = HashMap<String, RegistryEntry>;
+
+/// Parses `config/entity_registry/list` (the JSON array Home Assistant returns, with
+/// the host's merged aliases). Only the fields discovery uses are decoded; the rest of
+/// each entry is skipped without being built, which matters for large homes.
+pub fn registry_entries(listing: &str) -> Result<Registry, String> {
+    use serde::Deserialize;
+    use serde::de::IgnoredAny;
+
+    #[derive(Deserialize)]
+    struct Raw<'a> {
+        #[serde(borrow)]
+        entity_id: std::borrow::Cow<'a, str>,
+        #[serde(default)]
+        hidden_by: Option<IgnoredAny>,
+        #[serde(default)]
+        entity_category: Option<IgnoredAny>,
+        #[serde(default)]
+        aliases: Option<Vec<Option<String>>>,
+    }
+    let raw: Vec<Raw> = serde_json::from_str(listing)
+        .map_err(|e| format!("entity registry listing is not what Home Assistant sends: {e}"))?;
+    Ok(raw
+        .into_iter()
+        .filter_map(|r| {
+            let aliases: Vec<String> = r
+                .aliases
+                .unwrap_or_default()
+                .into_iter()
+                .flatten()
+                .filter(|a| !a.trim().is_empty())
+                .collect();
+            let entry = RegistryEntry {
+                hidden: r.hidden_by.is_some(),
+                category: r.entity_category.is_some(),
+                aliases,
+            };
+            (entry != RegistryEntry::default()).then(|| (r.entity_id.into_owned(), entry))
         })
-        .collect()
+        .collect())
 }
 
 /// The result of discovery: endpoints and what was dropped because of Amazon's limit.
 #[derive(Debug, Clone)]
-pub struct Discovered {
-    pub endpoints: Vec<Value>,
+pub struct Discovered<'a> {
+    pub endpoints: Vec<Endpoint<'a>>,
     pub dropped: Vec<String>,
 }
 
 /// Whether the user asked for this entity (filter and registry flags).
-pub fn exposed(
-    entity_id: &str,
-    settings: &Settings,
-    registry: &HashMap<String, RegistryEntry>,
-) -> bool {
+pub fn exposed(entity_id: &str, settings: &Settings, registry: &Registry) -> bool {
     if settings
         .filter
         .include_entities
@@ -103,12 +115,12 @@ fn priority(domain: &str) -> u8 {
 }
 
 /// Builds the endpoints for `states`.
-pub fn discover(
+pub fn discover<'a>(
     states: &[State],
     settings: &Settings,
-    registry: &HashMap<String, RegistryEntry>,
-    ctx: &Ctx,
-) -> Discovered {
+    registry: &Registry,
+    ctx: &'a Ctx,
+) -> Discovered<'a> {
     let mut candidates: Vec<(u8, &State, Device)> = states
         .iter()
         .filter(|s| exposed(&s.entity_id, settings, registry))
@@ -129,7 +141,7 @@ pub fn discover(
         .map(|(_, s, _)| s.entity_id.clone())
         .collect();
     let endpoints = candidates
-        .iter()
+        .into_iter()
         .take(MAX_ENDPOINTS)
         .map(|(_, s, d)| endpoint(s, d, settings, registry.get(&s.entity_id), ctx))
         .collect();
@@ -170,15 +182,15 @@ pub fn friendly_name(state: &State, settings: &Settings, entry: Option<&Registry
 }
 
 /// One discovery endpoint.
-pub fn endpoint(
+pub fn endpoint<'a>(
     state: &State,
-    device: &Device,
+    device: Device,
     settings: &Settings,
     entry: Option<&RegistryEntry>,
-    ctx: &Ctx,
-) -> Value {
+    ctx: &'a Ctx,
+) -> Endpoint<'a> {
     let config = settings.entity_config.get(&state.entity_id);
-    let categories: Vec<&str> = config
+    let configured: Vec<&'static str> = config
         .map(|c| {
             c.display_categories
                 .iter()
@@ -188,163 +200,30 @@ pub fn endpoint(
                         .find(|c| c.eq_ignore_ascii_case(want))
                         .copied()
                 })
-                .collect::<Vec<_>>()
+                .collect()
         })
-        .filter(|c| !c.is_empty())
-        .unwrap_or_else(|| device.categories.clone());
+        .unwrap_or_default();
+    let display_categories = if configured.is_empty() {
+        device.categories
+    } else {
+        configured
+    };
     let description = config
-        .and_then(|c| c.description.clone())
-        .unwrap_or_else(|| state.entity_id.clone());
-    let mut capabilities: Vec<Value> = device.caps.iter().map(|c| capability(c, ctx)).collect();
+        .and_then(|c| c.description.as_deref())
+        .unwrap_or(&state.entity_id);
+    let mut capabilities = device.caps;
     if capabilities.len() > MAX_CAPABILITIES {
         capabilities.truncate(MAX_CAPABILITIES - 1);
-        capabilities.push(capability(&Cap::Alexa, ctx));
+        capabilities.push(Cap::Alexa);
     }
-    json!({
-        "endpointId": endpoint_id_of(&state.entity_id),
-        "friendlyName": friendly_name(state, settings, entry),
-        "description": clip(&format!("{description} via Home Assistant"), 128),
-        "manufacturerName": "Home Assistant",
-        "displayCategories": categories,
-        "cookie": {},
-        "capabilities": capabilities,
-    })
-}
-
-fn names_json(names: &[Name], ctx: &Ctx) -> Value {
-    Value::Array(
-        names
-            .iter()
-            .map(|n| match n {
-                Name::Asset(id) => json!({"@type": "asset", "value": {"assetId": id}}),
-                Name::Text(t) => {
-                    json!({"@type": "text", "value": {"text": t, "locale": ctx.locale}})
-                }
-            })
-            .collect(),
-    )
-}
-
-fn reportable(names: &[&str]) -> Value {
-    let supported: Vec<Value> = names.iter().map(|n| json!({"name": n})).collect();
-    json!({"supported": supported, "proactivelyReported": false, "retrievable": true})
-}
-
-/// One capability object.
-pub fn capability(cap: &Cap, ctx: &Ctx) -> Value {
-    let mut c = json!({"type": "AlexaInterface", "interface": cap.interface(), "version": "3"});
-    let props: &[&str] = match cap {
-        Cap::Power => &["powerState"],
-        Cap::Brightness => &["brightness"],
-        Cap::Color => &["color"],
-        Cap::ColorTemperature => &["colorTemperatureInKelvin"],
-        Cap::TemperatureSensor => &["temperature"],
-        Cap::Range(_) => &["rangeValue"],
-        Cap::Mode(_) => &["mode"],
-        Cap::Toggle(_) => &["toggleState"],
-        Cap::Percentage => &["percentage"],
-        Cap::PowerLevel => &["powerLevel"],
-        Cap::Lock => &["lockState"],
-        Cap::SecurityPanel { .. } => &["armState", "burglaryAlarm"],
-        Cap::Speaker => &["volume", "muted"],
-        Cap::Input { .. } => &["input"],
-        Cap::ContactSensor | Cap::MotionSensor => &["detectionState"],
-        Cap::EndpointHealth => &["connectivity"],
-        _ => &[],
-    };
-    if !props.is_empty() {
-        c["properties"] = reportable(props);
+    Endpoint {
+        endpoint_id: endpoint_id_of(&state.entity_id),
+        friendly_name: friendly_name(state, settings, entry),
+        description: clip(&format!("{description} via Home Assistant"), 128),
+        display_categories,
+        capabilities,
+        locale: &ctx.locale,
     }
-    match cap {
-        Cap::Scene { deactivation } => {
-            c["supportsDeactivation"] = json!(deactivation);
-            c["proactivelyReported"] = json!(false);
-        }
-        Cap::Thermostat(t) => {
-            let mut names = Vec::new();
-            if t.single {
-                names.push("targetSetpoint");
-            }
-            if t.dual {
-                names.extend(["lowerSetpoint", "upperSetpoint"]);
-            }
-            if !t.modes.is_empty() {
-                names.push("thermostatMode");
-            }
-            c["properties"] = reportable(&names);
-            let mut configuration = json!({"supportsScheduling": false});
-            if !t.modes.is_empty() {
-                configuration["supportedModes"] = json!(t.modes);
-            }
-            c["configuration"] = configuration;
-        }
-        Cap::Range(r) => {
-            c["instance"] = json!(r.instance);
-            c["capabilityResources"] = json!({"friendlyNames": names_json(&r.names, ctx)});
-            let mut configuration = json!({"supportedRange": {
-                "minimumValue": r.min, "maximumValue": r.max, "precision": r.precision}});
-            if let Some(unit) = r.unit {
-                configuration["unitOfMeasure"] = json!(unit);
-            }
-            if !r.presets.is_empty() {
-                configuration["presets"] = Value::Array(
-                    r.presets
-                        .iter()
-                        .map(|(v, names)| {
-                            json!({"rangeValue": v,
-                            "presetResources": {"friendlyNames": names_json(names, ctx)}})
-                        })
-                        .collect(),
-                );
-            }
-            c["configuration"] = configuration;
-            if let Some(s) = &r.semantics {
-                c["semantics"] = s.clone();
-            }
-        }
-        Cap::Mode(m) => {
-            c["instance"] = json!(m.instance);
-            c["capabilityResources"] = json!({"friendlyNames": names_json(&m.names, ctx)});
-            let modes: Vec<Value> = m
-                .modes
-                .iter()
-                .map(|v| {
-                    json!({"value": v.value,
-                    "modeResources": {"friendlyNames": names_json(&v.names, ctx)}})
-                })
-                .collect();
-            c["configuration"] = json!({"ordered": m.ordered, "supportedModes": modes});
-            if let Some(s) = &m.semantics {
-                c["semantics"] = s.clone();
-            }
-        }
-        Cap::Toggle(t) => {
-            c["instance"] = json!(t.instance);
-            c["capabilityResources"] = json!({"friendlyNames": names_json(&t.names, ctx)});
-        }
-        Cap::SecurityPanel { arm_states, pin } => {
-            let states: Vec<Value> = arm_states.iter().map(|s| json!({"value": s})).collect();
-            let mut configuration = json!({"supportedArmStates": states});
-            if *pin {
-                configuration["supportedAuthorizationTypes"] = json!([{"type": "FOUR_DIGIT_PIN"}]);
-            }
-            c["configuration"] = configuration;
-        }
-        Cap::Playback { operations } => c["supportedOperations"] = json!(operations),
-        Cap::Input { inputs } => {
-            c["inputs"] = Value::Array(inputs.iter().map(|i| json!({"name": i})).collect());
-        }
-        Cap::Doorbell => c["proactivelyReported"] = json!(true),
-        Cap::PresenceDetection => {
-            c["properties"] = json!({"supported": [{"name": "humanPresenceDetectionState"}],
-                "proactivelyReported": false, "retrievable": true});
-            c["configuration"] = json!({"detectionMethods": ["VIDEO"], "detectionModes": {
-                "humanPresence": {"featureAvailability": "ENABLED", "supportsNotDetected": true}}});
-        }
-        Cap::TimeHold => c["configuration"] = json!({"allowRemoteResume": true}),
-        _ => {}
-    }
-    c
 }
 
 #[cfg(test)]

@@ -1,28 +1,32 @@
 use super::*;
 use crate::config::{EntityConfig, Filter};
 use crate::test_support::demo_home;
+use serde_json::json;
+
+static CTX: std::sync::LazyLock<Ctx> = std::sync::LazyLock::new(Ctx::default);
 
 fn ids(d: &Discovered) -> Vec<String> {
-    d.endpoints
-        .iter()
-        .map(|e| e["endpointId"].as_str().unwrap_or_default().to_string())
-        .collect()
+    d.endpoints.iter().map(|e| e.endpoint_id.clone()).collect()
+}
+
+fn listing(entries: Value) -> Registry {
+    registry_entries(&entries.to_string()).expect("a registry listing")
 }
 
 #[test]
 fn registry_hides_hidden_and_category_entities() {
-    let registry = registry_entries(&[
-        json!({"entity_id": "light.bed_light", "hidden_by": "user", "entity_category": null}),
-        json!({"entity_id": "switch.ac", "hidden_by": null, "entity_category": "config"}),
-        json!({"entity_id": "lock.front_door", "hidden_by": null, "entity_category": null,
-               "aliases": ["Front Lock"]}),
-    ]);
-    let d = discover(
-        &demo_home(),
-        &Settings::default(),
-        &registry,
-        &Ctx::default(),
-    );
+    let registry = listing(json!([
+        {"entity_id": "light.bed_light", "hidden_by": "user", "entity_category": null},
+        {"entity_id": "switch.ac", "hidden_by": null, "entity_category": "config"},
+        {"entity_id": "lock.front_door", "hidden_by": null, "entity_category": null,
+         "aliases": ["Front Lock"]},
+        {"entity_id": "light.kitchen_lights", "hidden_by": null, "entity_category": null,
+         "aliases": [], "platform": "demo", "options": {"conversation": {}}},
+    ]));
+    // Only entries that change discovery are kept.
+    assert_eq!(registry.len(), 3);
+    assert_eq!(registry["lock.front_door"].aliases, vec!["Front Lock"]);
+    let d = discover(&demo_home(), &Settings::default(), &registry, &CTX);
     let ids = ids(&d);
     assert!(!ids.contains(&"light#bed_light".to_string()));
     assert!(!ids.contains(&"switch#ac".to_string()));
@@ -30,7 +34,7 @@ fn registry_hides_hidden_and_category_entities() {
     // Explicitly included entities win over the registry flags.
     let mut settings = Settings::default();
     settings.filter.include_entities = vec!["switch.ac".into()];
-    let d = discover(&demo_home(), &settings, &registry, &Ctx::default());
+    let d = discover(&demo_home(), &settings, &registry, &CTX);
     assert_eq!(ids_of(&d), vec!["switch#ac"]);
 }
 
@@ -55,13 +59,14 @@ fn filter_and_entity_config_apply() {
             display_categories: vec!["switch".into(), "BOGUS".into()],
         },
     );
-    let d = discover(&demo_home(), &settings, &HashMap::new(), &Ctx::default());
+    let d = discover(&demo_home(), &settings, &HashMap::new(), &CTX);
     assert_eq!(ids(&d), vec!["light#bed_light", "light#kitchen_lights"]);
-    let kitchen = &d.endpoints[1];
+    let kitchen = serde_json::to_value(&d.endpoints[1]).expect("json");
     assert_eq!(kitchen["friendlyName"], "Island");
     assert_eq!(kitchen["description"], "Over the island via Home Assistant");
     assert_eq!(kitchen["displayCategories"], json!(["SWITCH"]));
     assert_eq!(kitchen["manufacturerName"], "Home Assistant");
+    assert_eq!(kitchen["cookie"], json!({}));
 }
 
 #[test]
@@ -95,16 +100,11 @@ fn at_most_300_endpoints_deterministically() {
             json!({}),
         ));
     }
-    let d = discover(
-        &states,
-        &Settings::default(),
-        &HashMap::new(),
-        &Ctx::default(),
-    );
+    let d = discover(&states, &Settings::default(), &HashMap::new(), &CTX);
     assert_eq!(d.endpoints.len(), MAX_ENDPOINTS);
     assert_eq!(d.dropped.len(), 25);
     // Lights (controllable) survive; the last sensors by id are dropped.
-    assert_eq!(d.endpoints[0]["endpointId"], "light#l0");
+    assert_eq!(d.endpoints[0].endpoint_id, "light#l0");
     assert_eq!(d.dropped[0], "sensor.t295");
 }
 
@@ -113,7 +113,11 @@ fn capability_objects_carry_their_configuration() {
     let ctx = Ctx::default();
     let s = crate::test_support::find("input_select.house_mode");
     let d = crate::capabilities::device(&s, &ctx).expect("select");
-    let mode = capability(&d.caps[0], &ctx);
+    let mode = serde_json::to_value(Capability {
+        cap: &d.caps[0],
+        locale: &ctx.locale,
+    })
+    .expect("json");
     assert_eq!(mode["instance"], "input_select.option");
     assert_eq!(
         mode["configuration"]["supportedModes"][1]["value"],
@@ -127,41 +131,11 @@ fn capability_objects_carry_their_configuration() {
     assert_eq!(mode["properties"]["proactivelyReported"], false);
 }
 
-/// Timing probe on a real state dump: `ASH_STATES=/path/states.json cargo test -- --ignored`.
 #[test]
-#[ignore]
-fn discovery_speed_probe() {
-    let Ok(path) = std::env::var("ASH_STATES") else {
-        return;
-    };
-    let text = std::fs::read_to_string(path).expect("states");
-    let raw: Vec<Value> = serde_json::from_str(&text).expect("json");
-    let states: Vec<State> = raw
-        .iter()
-        .map(|v| State {
-            entity_id: v["entity_id"].as_str().unwrap_or_default().into(),
-            state: v["state"].as_str().unwrap_or_default().into(),
-            attributes: v["attributes"].clone(),
-            last_changed: String::new(),
-            last_updated: String::new(),
-        })
-        .collect();
-    let started = std::time::Instant::now();
-    let mut n = 0;
-    for _ in 0..100 {
-        let d = discover(
-            &states,
-            &Settings::default(),
-            &HashMap::new(),
-            &Ctx::default(),
-        );
-        n += serde_json::to_string(&d.endpoints)
-            .map(|s| s.len())
-            .unwrap_or(0);
-    }
-    eprintln!(
-        "{} states: {:?} per discovery ({n} bytes)",
-        states.len(),
-        started.elapsed() / 100
-    );
+fn registry_listing_errors_are_reported_not_panics() {
+    assert!(registry_entries("{\"not\": \"a list\"}").is_err());
+    assert!(registry_entries("[{\"hidden_by\": null}]").is_err());
+    // Aliases may contain null (Home Assistant's "use the entity name" marker).
+    let r = listing(json!([{"entity_id": "light.x", "aliases": [null, "Desk", " "]}]));
+    assert_eq!(r["light.x"].aliases, vec!["Desk"]);
 }

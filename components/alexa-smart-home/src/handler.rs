@@ -13,7 +13,7 @@ use crate::capabilities;
 use crate::clock;
 use crate::config::Settings;
 use crate::directives::{self, Plan, Reply};
-use crate::discovery::{self, RegistryEntry};
+use crate::discovery;
 use crate::errors::{AlexaError, token_expired};
 use crate::message::Directive;
 use crate::model::{Attrs, Ctx};
@@ -26,7 +26,8 @@ pub trait Home {
     fn state(&self, entity_id: &str, freshness: Freshness) -> Result<Option<State>, HaError>;
     /// Calls a service; returns the states Home Assistant reports as changed.
     fn call(&self, domain: &str, service: &str, data: &Value) -> Result<Vec<State>, HaError>;
-    fn entity_registry(&self) -> Result<Vec<Value>, HaError>;
+    /// The entity registry listing as Home Assistant's JSON array.
+    fn entity_registry(&self) -> Result<String, HaError>;
     fn settings(&self) -> Settings;
     fn warn(&self, message: &str, fields: &[(&str, &str)]);
     fn info(&self, message: &str, fields: &[(&str, &str)]);
@@ -35,19 +36,22 @@ pub trait Home {
 /// How fresh the state read before a command must be (Adjust* needs a current base).
 const BEFORE_COMMAND: Freshness = Freshness::Within(1_000);
 
-/// Answers one directive. Always returns an Alexa message (ErrorResponse on failure).
-pub fn handle(d: &Directive, home: &dyn Home) -> Value {
+/// Answers one directive with the serialised Alexa message (an ErrorResponse on
+/// failure); there is always an answer.
+pub fn handle(d: &Directive, home: &dyn Home) -> String {
     if d.payload_version != "3" {
-        return d.error(&AlexaError::invalid_directive(format!(
-            "payloadVersion {:?} is not supported; expected \"3\"",
-            d.payload_version
-        )));
+        return d
+            .error(&AlexaError::invalid_directive(format!(
+                "payloadVersion {:?} is not supported; expected \"3\"",
+                d.payload_version
+            )))
+            .to_string();
     }
     let result = match (d.namespace.as_str(), d.name.as_str()) {
         ("Alexa.Discovery", "Discover") => discover(d, home),
-        ("Alexa.Authorization", "AcceptGrant") => accept_grant(d),
-        ("Alexa", "ReportState") => report_state(d, home),
-        _ => control(d, home),
+        ("Alexa.Authorization", "AcceptGrant") => accept_grant(d).map(|v| v.to_string()),
+        ("Alexa", "ReportState") => report_state(d, home).map(|v| v.to_string()),
+        _ => control(d, home).map(|v| v.to_string()),
     };
     result.unwrap_or_else(|e| {
         if matches!(e.kind, "INTERNAL_ERROR" | "BRIDGE_UNREACHABLE") {
@@ -56,7 +60,7 @@ pub fn handle(d: &Directive, home: &dyn Home) -> Value {
                 &[("type", e.kind), ("message", &e.message)],
             );
         }
-        d.error(&e)
+        d.error(&e).to_string()
     })
 }
 
@@ -118,20 +122,21 @@ fn context_for(state: &State, settings: &Settings, home: &dyn Home) -> Ctx {
     context(settings, &states)
 }
 
-fn discover(d: &Directive, home: &dyn Home) -> Result<Value, AlexaError> {
+fn discover(d: &Directive, home: &dyn Home) -> Result<String, AlexaError> {
     let settings = home.settings();
     let states = home
         .states(Freshness::ForLookup)
         .map_err(|e| ha_error(d, &e))?;
-    let registry: HashMap<String, RegistryEntry> = match home.entity_registry() {
-        Ok(items) => discovery::registry_entries(&items),
+    let registry = match home
+        .entity_registry()
+        .map_err(|e| format!("{e:?}"))
+        .and_then(|listing| discovery::registry_entries(&listing))
+    {
+        Ok(registry) => registry,
         Err(e) => {
             // Without the registry hidden entities cannot be told apart; still answer.
-            home.warn(
-                "entity registry unavailable",
-                &[("error", &format!("{e:?}"))],
-            );
-            HashMap::new()
+            home.warn("entity registry unavailable", &[("error", &e)]);
+            discovery::Registry::new()
         }
     };
     let ctx = context(&settings, &states);
@@ -150,7 +155,7 @@ fn discover(d: &Directive, home: &dyn Home) -> Result<Value, AlexaError> {
         "discovery",
         &[("endpoints", &found.endpoints.len().to_string())],
     );
-    Ok(d.discover_response(found.endpoints))
+    Ok(d.discover_response(&found.endpoints))
 }
 
 fn accept_grant(d: &Directive) -> Result<Value, AlexaError> {

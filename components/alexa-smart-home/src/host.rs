@@ -26,8 +26,8 @@ impl Home for HostHome {
         ha::call_service(domain, service, data).map(|r| r.changed)
     }
 
-    fn entity_registry(&self) -> Result<Vec<Value>, HaError> {
-        ha::registry(Registry::Entity, Freshness::Mapping)
+    fn entity_registry(&self) -> Result<String, HaError> {
+        ha::registry_json(Registry::Entity, Freshness::Mapping)
     }
 
     fn settings(&self) -> Settings {

@@ -8,6 +8,7 @@
 //! - [`capabilities`]: entity -> Alexa interfaces and categories (single source of truth)
 //! - [`instances`]: Range/Mode/Toggle instances per domain
 //! - [`discovery`]: endpoints, names, filter/registry, Amazon's limits
+//! - [`wire`]: the Discover.Response wire format (typed serialisation)
 //! - [`properties`]: state -> context properties
 //! - [`directives`]: directive -> service-call plan, per interface
 //! - [`errors`]: Alexa error types and Home Assistant failure mapping
@@ -31,6 +32,7 @@ pub mod message;
 pub mod model;
 pub mod properties;
 pub mod units;
+pub mod wire;
 
 #[cfg(test)]
 mod directive_schema_tests;
@@ -59,6 +61,6 @@ impl Guest for AlexaSmartHome {
             )));
         }
         let directive = Directive::parse(&invocation.event).map_err(Failure::InvalidRequest)?;
-        Ok(handler::handle(&directive, &host::HostHome).to_string())
+        Ok(handler::handle(&directive, &host::HostHome))
     }
 }

@@ -6,6 +6,7 @@
 //! Every event gets a fresh messageId, payloadVersion "3" and, when the directive had
 //! them, the correlationToken and the endpoint (scope + endpointId) echoed back.
 
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::clock;
@@ -169,18 +170,38 @@ impl Directive {
         )
     }
 
-    /// `Alexa.Discovery` Discover.Response.
-    pub fn discover_response(&self, endpoints: Vec<Value>) -> Value {
-        json!({
-            "event": {
-                "header": {
+    /// `Alexa.Discovery` Discover.Response, serialised (endpoints can be hundreds of
+    /// kilobytes; they go straight from their typed form into the text).
+    pub fn discover_response<E: Serialize>(&self, endpoints: &[E]) -> String {
+        #[derive(Serialize)]
+        struct Message<'a, E> {
+            event: Event<'a, E>,
+        }
+        #[derive(Serialize)]
+        struct Event<'a, E> {
+            header: Value,
+            payload: Payload<'a, E>,
+        }
+        #[derive(Serialize)]
+        struct Payload<'a, E> {
+            endpoints: &'a [E],
+        }
+        let message = Message {
+            event: Event {
+                header: json!({
                     "namespace": "Alexa.Discovery",
                     "name": "Discover.Response",
                     "payloadVersion": "3",
                     "messageId": clock::uuid_v4(),
-                },
-                "payload": { "endpoints": endpoints }
-            }
+                }),
+                payload: Payload { endpoints },
+            },
+        };
+        // Serialising plain structs, strings and numbers into a String cannot fail;
+        // the fallback is an empty (still valid) response rather than a panic.
+        serde_json::to_string(&message).unwrap_or_else(|_| {
+            json!({"event": {"header": message.event.header, "payload": {"endpoints": []}}})
+                .to_string()
         })
     }
 }

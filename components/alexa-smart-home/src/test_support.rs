@@ -341,7 +341,7 @@ impl FakeHome {
     /// Runs one directive through the handler.
     pub fn run(&self, event: &Value) -> Value {
         let d = Directive::parse(&event.to_string()).expect("a directive");
-        handle(&d, self)
+        serde_json::from_str(&handle(&d, self)).expect("the handler answers JSON")
     }
 }
 
@@ -387,8 +387,8 @@ impl Home for FakeHome {
         })
     }
 
-    fn entity_registry(&self) -> Result<Vec<Value>, HaError> {
-        Ok(self.registry.clone())
+    fn entity_registry(&self) -> Result<String, HaError> {
+        Ok(Value::Array(self.registry.clone()).to_string())
     }
 
     fn settings(&self) -> Settings {

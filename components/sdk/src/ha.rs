@@ -147,9 +147,15 @@ pub fn render_template(template: &str, freshness: Freshness) -> Result<String, H
     host::render_template(template, freshness.max_age_ms())
 }
 
+/// A registry listing as the JSON text Home Assistant returned, for callers that
+/// decode only the fields they need (large homes have thousands of entries).
+pub fn registry_json(which: Registry, freshness: Freshness) -> Result<String, HaError> {
+    host::list_registry(which, freshness.max_age_ms())
+}
+
 /// A registry listing, parsed.
 pub fn registry(which: Registry, freshness: Freshness) -> Result<Vec<Value>, HaError> {
-    let text = host::list_registry(which, freshness.max_age_ms())?;
+    let text = registry_json(which, freshness)?;
     match serde_json::from_str(&text) {
         Ok(Value::Array(items)) => Ok(items),
         _ => Err(HaError::Upstream(
