@@ -153,7 +153,7 @@ async fn invoke(
     std::mem::forget(gateway);
     match result {
         Ok(mut outcome) => {
-            let mut text = serde_json::to_string_pretty(&outcome.response)?;
+            let mut text = serde_json::to_string_pretty(&outcome.response.json())?;
             text.push('\n');
             // Write errors (a closed pipe) must not panic; the exit code still reports them.
             if std::io::Write::write_all(&mut std::io::stdout(), text.as_bytes()).is_err() {

@@ -15,6 +15,7 @@ use crate::capabilities::metrics::{Metrics, MetricsSink};
 use crate::capabilities::{Capabilities, cache, http};
 use crate::envelope::{self, AlexaErrorType};
 use crate::health;
+use crate::response::Response;
 use crate::response_cache::ResponseCache;
 use crate::router::{self, Classified, ClassifyError, Protocol};
 use crate::runtime::engine;
@@ -48,7 +49,7 @@ pub struct Timings {
 
 /// The answer to one event.
 pub struct Outcome {
-    pub response: Value,
+    pub response: Response,
     pub timings: Timings,
 }
 
@@ -154,7 +155,7 @@ impl Gateway {
         tracing::debug!(request_id, route = %classified.route, "event classified");
 
         let response = if classified.route == "lee:health" {
-            health::report(self, deadline).await
+            Response::from_value(&health::report(self, deadline).await)
         } else {
             self.run_component(&event, &classified, request_id, deadline, &mut timings)
                 .await
@@ -170,12 +171,13 @@ impl Gateway {
         request_id: &str,
         deadline: Instant,
         timings: &mut Timings,
-    ) -> Value {
-        let fail = |kind: AlexaErrorType, skill_text: &str, message: &str| match classified.protocol
-        {
-            Protocol::SmartHome => envelope::alexa_error(event, kind, message),
-            Protocol::CustomSkill => envelope::skill_speech(skill_text),
-            Protocol::Lee => json!({"error": message}),
+    ) -> Response {
+        let fail = |kind: AlexaErrorType, skill_text: &str, message: &str| {
+            Response::from_value(&match classified.protocol {
+                Protocol::SmartHome => envelope::alexa_error(event, kind, message),
+                Protocol::CustomSkill => envelope::skill_speech(skill_text),
+                Protocol::Lee => json!({"error": message}),
+            })
         };
         if classified.protocol == Protocol::SmartHome && self.home_assistant().breaker_open() {
             return fail(
@@ -248,12 +250,10 @@ impl Gateway {
         timings.ha_calls = stats.calls.load(Ordering::Relaxed);
         timings.ha_us = stats.micros.load(Ordering::Relaxed);
         match result {
-            Ok(text) => match serde_json::from_str::<Value>(&text) {
+            Ok(text) => match Response::from_component(text) {
                 Ok(response) => {
-                    let is_error =
-                        response.pointer("/event/header/name") == Some(&json!("ErrorResponse"));
                     if let Some(token) = &cache_token
-                        && !is_error
+                        && response.alexa_name().as_deref() != Some("ErrorResponse")
                     {
                         self.responses.put(&classified.route, token, ttl, &response);
                     }

@@ -9,6 +9,7 @@ use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
 
 use crate::gateway::Gateway;
+use crate::response::Response;
 
 /// Budget for the cold-start cache warm-up (inside Lambda's 10 s init phase).
 const WARM_BUDGET: Duration = Duration::from_secs(2);
@@ -32,7 +33,7 @@ pub async fn run(gateway: Gateway) -> anyhow::Result<()> {
             let request_id = event.context.request_id.clone();
             let outcome = gateway.handle(event.payload, &request_id, deadline).await?;
             tracing::info!(request_id, timings = %serde_json::to_string(&outcome.timings).unwrap_or_default(), "invocation done");
-            Ok::<Value, lambda_runtime::Error>(outcome.response)
+            Ok::<Response, lambda_runtime::Error>(outcome.response)
         }
     }))
     .await

@@ -13,6 +13,7 @@ pub mod gateway;
 pub mod health;
 pub mod lambda;
 pub mod logging;
+pub mod response;
 pub mod response_cache;
 pub mod router;
 pub mod runtime;

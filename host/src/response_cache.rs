@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use crate::response::Response;
 use crate::settings::Secret;
 
 /// Most entries kept (one per route and token; a home has few tokens).
@@ -24,7 +25,7 @@ type Key = (String, [u8; 32]);
 struct Entry {
     stored_at: Instant,
     ttl: Duration,
-    response: Value,
+    response: Response,
 }
 
 impl Entry {
@@ -52,15 +53,19 @@ impl ResponseCache {
 
     /// A fresh copy of the cached answer for `route` and `token`, with per-request fields
     /// taken from `event`.
-    pub fn get(&self, route: &str, token: &Secret, event: &Value) -> Option<Value> {
-        let entries = self.lock();
-        let entry = entries.get(&key(route, token)).filter(|e| e.fresh())?;
-        let mut response = entry.response.clone();
-        refresh_request_fields(&mut response, event);
-        Some(response)
+    pub fn get(&self, route: &str, token: &Secret, event: &Value) -> Option<Response> {
+        let stored = {
+            let entries = self.lock();
+            entries
+                .get(&key(route, token))
+                .filter(|e| e.fresh())?
+                .response
+                .clone()
+        };
+        stored.with_alexa_header(|header| refresh_request_fields(header, event))
     }
 
-    pub fn put(&self, route: &str, token: &Secret, ttl: Duration, response: &Value) {
+    pub fn put(&self, route: &str, token: &Secret, ttl: Duration, response: &Response) {
         let mut entries = self.lock();
         if entries.len() >= MAX_ENTRIES {
             entries.retain(|_, e| e.fresh());
@@ -85,10 +90,7 @@ impl ResponseCache {
 }
 
 /// A new messageId, and the request's correlationToken when the answer carries one.
-fn refresh_request_fields(response: &mut Value, event: &Value) {
-    let Some(header) = response.pointer_mut("/event/header") else {
-        return;
-    };
+fn refresh_request_fields(header: &mut Value, event: &Value) {
     if header.get("messageId").is_some() {
         header["messageId"] = Value::String(uuid::Uuid::new_v4().to_string());
     }
@@ -109,8 +111,9 @@ mod tests {
     fn hits_are_per_token_refreshed_and_expire() {
         let cache = ResponseCache::default();
         let token = Secret::new("t");
-        let answer =
-            json!({"event": {"header": {"messageId": "old"}, "payload": {"endpoints": []}}});
+        let answer = Response::from_value(
+            &json!({"event": {"header": {"messageId": "old"}, "payload": {"endpoints": []}}}),
+        );
         cache.put(
             "alexa:Alexa.Discovery/Discover",
             &token,
@@ -119,9 +122,10 @@ mod tests {
         );
         let hit = cache
             .get("alexa:Alexa.Discovery/Discover", &token, &json!({}))
-            .expect("hit");
+            .expect("hit")
+            .json();
         assert_ne!(hit["event"]["header"]["messageId"], "old");
-        assert_eq!(hit["event"]["payload"], answer["event"]["payload"]);
+        assert_eq!(hit["event"]["payload"], answer.json()["event"]["payload"]);
         assert!(
             cache
                 .get(

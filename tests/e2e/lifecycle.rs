@@ -125,7 +125,8 @@ fn discovery_repeats_come_from_the_response_cache_for_an_accepted_token() {
     let gateway = gateway(&lee_e2e::dist_components());
     let rt = runtime();
     let discover = lee_e2e::directive("Alexa.Discovery", "Discover", None, serde_json::json!({}));
-    let endpoints = |o: &lee::gateway::Outcome| o.response["event"]["payload"]["endpoints"].clone();
+    let endpoints =
+        |o: &lee_e2e::in_process::Handled| o.response["event"]["payload"]["endpoints"].clone();
 
     let first = handle(&rt, &gateway, discover.clone());
     assert!(!first.timings.cached);

@@ -177,15 +177,11 @@ fn circuit_breaker_opens_after_repeated_failures() {
     let rt = in_process::runtime();
     // First directive: 4 connection failures (attempt + 3 retries); second: the 5th opens it.
     for _ in 0..2 {
-        let outcome = rt
-            .block_on(gateway.handle(report_state(), "r", None))
-            .unwrap();
+        let outcome = in_process::handle(&rt, &gateway, report_state());
         assert_eq!(error_type(&outcome.response), "BRIDGE_UNREACHABLE");
     }
     let started = Instant::now();
-    let outcome = rt
-        .block_on(gateway.handle(report_state(), "r", None))
-        .unwrap();
+    let outcome = in_process::handle(&rt, &gateway, report_state());
     assert_eq!(error_type(&outcome.response), "BRIDGE_UNREACHABLE");
     assert_alexa_valid(&outcome.response);
     assert_eq!(outcome.timings.ha_calls, 0, "breaker open: nothing sent");
@@ -194,10 +190,7 @@ fn circuit_breaker_opens_after_repeated_failures() {
         "answered before any component ran"
     );
     assert!(started.elapsed() < Duration::from_millis(50));
-    let health = rt
-        .block_on(gateway.handle(json!({"lee": "health"}), "h", None))
-        .unwrap()
-        .response;
+    let health = in_process::handle(&rt, &gateway, json!({"lee": "health"})).response;
     assert_eq!(
         health["home_assistant"]["breaker"]["state"], "open",
         "{health}"

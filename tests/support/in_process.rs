@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use lee::capabilities::metrics::MetricsSink;
-use lee::gateway::{Gateway, Outcome};
+use lee::gateway::{Gateway, Timings};
 use lee::settings::Settings;
 use serde_json::Value;
 
@@ -41,14 +41,26 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .expect("runtime")
 }
 
+/// What the gateway answered, parsed for inspection.
+#[derive(Debug)]
+pub struct Handled {
+    pub response: Value,
+    pub timings: Timings,
+}
+
 /// Handles one well-formed event.
-pub fn handle(rt: &tokio::runtime::Runtime, gateway: &Gateway, event: Value) -> Outcome {
-    rt.block_on(gateway.handle(event, "in-process-test", None))
-        .expect("a well-formed event is always answered")
+pub fn handle(rt: &tokio::runtime::Runtime, gateway: &Gateway, event: Value) -> Handled {
+    let outcome = rt
+        .block_on(gateway.handle(event, "in-process-test", None))
+        .expect("a well-formed event is always answered");
+    Handled {
+        response: outcome.response.json(),
+        timings: outcome.timings,
+    }
 }
 
 /// A custom-skill response's spoken text.
-pub fn speech(outcome: &Outcome) -> String {
+pub fn speech(outcome: &Handled) -> String {
     outcome.response["response"]["outputSpeech"]["text"]
         .as_str()
         .unwrap_or_default()
