@@ -14,30 +14,17 @@
 //! - `cold_init/engine_manifest_first_component`: engine + manifest + capabilities + the
 //!   first component deserialised and pre-instantiated.
 
-use std::path::{Path, PathBuf};
+#[path = "support/mod.rs"]
+mod support;
+
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use lee::capabilities::metrics::MetricsSink;
 use lee::gateway::Gateway;
-use lee::settings::Settings;
 use serde_json::{Value, json};
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn settings() -> Settings {
-    let file = std::fs::read_to_string(repo().join("target/ha/ha.env")).unwrap_or_default();
-    let from_file = |name: &str| {
-        file.lines()
-            .filter_map(|l| l.split_once('='))
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.to_string())
-    };
-    Settings::from_lookup(|name| std::env::var(name).ok().or_else(|| from_file(name)))
-        .expect("settings")
-}
+use support::{demo_settings as settings, repo};
 
 fn list_automations() -> Value {
     json!({
@@ -49,21 +36,15 @@ fn list_automations() -> Value {
 
 /// A components dir with dist's components plus the echo test component.
 fn bench_components() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    for entry in std::fs::read_dir(repo().join("dist/components")).expect("run ./build.sh first") {
-        let entry = entry.expect("entry");
-        std::fs::copy(entry.path(), dir.path().join(entry.file_name())).expect("copy");
-    }
-    let hostile = repo().join("target/test-components/hostile.wasm");
-    std::fs::copy(&hostile, dir.path().join("hostile.wasm")).expect("run ./build.sh test first");
-    let mut manifest = std::fs::read_to_string(dir.path().join("lee.toml")).expect("manifest");
-    manifest.push_str(
-        "\n[[component]]\nid = \"hostile\"\nfile = \"hostile.wasm\"\nroutes = [\"lee:test-*\"]\n\
-         [component.grants]\nread_states = true\nhttp = [\"localhost:9\"]\ncache_bytes = 1024\n",
-    );
-    std::fs::write(dir.path().join("lee.toml"), manifest).expect("write manifest");
-    lee::cli::precompile(dir.path()).expect("precompile");
-    dir
+    support::components_dir(|dir, mut manifest| {
+        let hostile = repo().join("target/test-components/hostile.wasm");
+        std::fs::copy(&hostile, dir.join("hostile.wasm")).expect("run ./build.sh test first");
+        manifest.push_str(
+            "\n[[component]]\nid = \"hostile\"\nfile = \"hostile.wasm\"\nroutes = [\"lee:test-*\"]\n\
+             [component.grants]\nread_states = true\nhttp = [\"localhost:9\"]\ncache_bytes = 1024\n",
+        );
+        manifest
+    })
 }
 
 fn invocation(c: &mut Criterion) {
@@ -111,7 +92,8 @@ fn invocation(c: &mut Criterion) {
         .block_on(gateway.handle(report_state.clone(), "check", None))
         .expect("handled");
     assert_eq!(
-        probe.response["event"]["header"]["name"], "StateReport",
+        probe.response.alexa_name().as_deref(),
+        Some("StateReport"),
         "{}",
         probe.response
     );
