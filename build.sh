@@ -79,6 +79,14 @@ stage_test_components() {
     done
 }
 
+# The demo home (tests/ha/config-template) and the synthetic 1,000-entity home
+# (tests/ha/synthetic.py): two Home Assistant processes on 127.0.0.1.
+start_test_homes() {
+    say "starting the test Home Assistants (demo home, synthetic large home)"
+    tests/ha/ha.sh start
+    LEE_HA_HOME=synthetic tests/ha/ha.sh start
+}
+
 cmd_build() {
     ensure_toolchain
     build_components "$@"
@@ -94,8 +102,7 @@ cmd_test() {
     cargo fmt --all -- --check
     say "cargo clippy -D warnings"
     cargo clippy --release --workspace --all-targets -- -D warnings
-    say "starting the test Home Assistant"
-    tests/ha/ha.sh start
+    start_test_homes
     say "unit and end-to-end tests"
     set -a
     # shellcheck disable=SC1091
@@ -136,12 +143,13 @@ cmd_demo() {
 
 cmd_bench() {
     cmd_build
-    tests/ha/ha.sh start
+    start_test_homes
     set -a
     # shellcheck disable=SC1091
     source target/ha/ha.env
     set +a
-    cargo bench --workspace --bench invocation
+    cargo bench --workspace --bench invocation --bench alexa
+    python3 bench/criterion_summary.py "$CARGO_OUT/criterion"
 }
 
 case "${1:-build}" in

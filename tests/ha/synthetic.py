@@ -177,8 +177,8 @@ def automations(n):
     for i in range(n):
         s = slug("automation", i)
         out += [f"  - id: {s}", f"    alias: \"{name('automation', i)}\"",
-                f"    triggers: [{{trigger: event, event_type: lee_synthetic_{i}}}]",
-                f"    actions: {NOOP}"]
+                f"    trigger: [{{platform: event, event_type: lee_synthetic_{i}}}]",
+                f"    action: {NOOP}"]
     return out
 
 

@@ -74,8 +74,8 @@ pub struct HomeAssistant {
     pub token: String,
 }
 
-fn read_env_file() -> Vec<(String, String)> {
-    let path = repo_root().join("target/ha/ha.env");
+fn read_env_file(relative: &str) -> Vec<(String, String)> {
+    let path = repo_root().join(relative);
     std::fs::read_to_string(path)
         .unwrap_or_default()
         .lines()
@@ -90,7 +90,7 @@ impl HomeAssistant {
     pub fn get() -> &'static HomeAssistant {
         static HA: OnceLock<HomeAssistant> = OnceLock::new();
         HA.get_or_init(|| {
-            let file = read_env_file();
+            let file = read_env_file("target/ha/ha.env");
             let lookup = |name: &str| {
                 std::env::var(name)
                     .ok()
@@ -100,6 +100,23 @@ impl HomeAssistant {
                 (Some(url), Some(token)) => HomeAssistant { url, token },
                 _ => panic!(
                     "no Home Assistant: run `tests/ha/ha.sh start` (or ./build.sh test) first"
+                ),
+            }
+        })
+    }
+
+    /// The synthetic large home (`LEE_HA_HOME=synthetic tests/ha/ha.sh start`, 1,000 YAML
+    /// entities), from `target/ha-synthetic/ha.env`.
+    pub fn synthetic() -> &'static HomeAssistant {
+        static HA: OnceLock<HomeAssistant> = OnceLock::new();
+        HA.get_or_init(|| {
+            let file = read_env_file("target/ha-synthetic/ha.env");
+            let lookup = |name: &str| file.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+            match (lookup("HOME_ASSISTANT_URL"), lookup("HOME_ASSISTANT_TOKEN")) {
+                (Some(url), Some(token)) => HomeAssistant { url, token },
+                _ => panic!(
+                    "no synthetic Home Assistant: run `LEE_HA_HOME=synthetic tests/ha/ha.sh start` \
+                     (or ./build.sh test) first"
                 ),
             }
         })
@@ -242,6 +259,13 @@ impl Lee {
                 ("HOME_ASSISTANT_TOKEN".into(), ha.token.clone()),
             ],
         }
+    }
+
+    /// `dist/components` against another Home Assistant.
+    pub fn dist_against(ha: &HomeAssistant) -> Self {
+        Self::dist()
+            .env("HOME_ASSISTANT_URL", &ha.url)
+            .env("HOME_ASSISTANT_TOKEN", &ha.token)
     }
 
     pub fn env(mut self, name: &str, value: &str) -> Self {

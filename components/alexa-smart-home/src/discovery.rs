@@ -148,6 +148,22 @@ pub fn discover<'a>(
     Discovered { endpoints, dropped }
 }
 
+/// `ids` joined with commas into lines of at most `max` bytes (an id longer than
+/// `max` gets a line of its own).
+pub fn chunk_ids(ids: &[String], max: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for id in ids {
+        match lines.last_mut() {
+            Some(line) if line.len() + 1 + id.len() <= max => {
+                line.push(',');
+                line.push_str(id);
+            }
+            _ => lines.push(id.clone()),
+        }
+    }
+    lines
+}
+
 fn clip(text: &str, max: usize) -> String {
     text.chars()
         .take(max)

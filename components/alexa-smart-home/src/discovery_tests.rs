@@ -139,3 +139,13 @@ fn registry_listing_errors_are_reported_not_panics() {
     let r = listing(json!([{"entity_id": "light.x", "aliases": [null, "Desk", " "]}]));
     assert_eq!(r["light.x"].aliases, vec!["Desk"]);
 }
+
+#[test]
+fn dropped_ids_are_logged_in_parts_that_fit() {
+    let ids: Vec<String> = (0..500).map(|i| format!("sensor.t{i:04}")).collect();
+    let parts = chunk_ids(&ids, 100);
+    assert!(parts.iter().all(|p| p.len() <= 100));
+    assert_eq!(parts.join(","), ids.join(","));
+    assert_eq!(chunk_ids(&[], 100), Vec::<String>::new());
+    assert_eq!(chunk_ids(&["x".repeat(150)], 100).len(), 1);
+}

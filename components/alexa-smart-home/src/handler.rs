@@ -33,6 +33,10 @@ pub trait Home {
     fn info(&self, message: &str, fields: &[(&str, &str)]);
 }
 
+/// Longest comma-separated list of dropped entity ids in one log line (the host keeps
+/// values up to 4,096 characters).
+const DROPPED_PER_LINE: usize = 3_500;
+
 /// How fresh the state read before a command must be (Adjust* needs a current base).
 const BEFORE_COMMAND: Freshness = Freshness::Within(1_000);
 
@@ -142,14 +146,20 @@ fn discover(d: &Directive, home: &dyn Home) -> Result<String, AlexaError> {
     let ctx = context(&settings, &states);
     let found = discovery::discover(&states, &settings, &registry, &ctx);
     if !found.dropped.is_empty() {
-        let dropped = found.dropped.join(",");
-        home.warn(
-            "more endpoints than Alexa accepts; dropped the lowest-priority ones",
-            &[
-                ("count", &found.dropped.len().to_string()),
-                ("dropped", &dropped),
-            ],
-        );
+        let count = found.dropped.len().to_string();
+        // The host keeps log values up to 4 KiB: the complete list goes out in parts.
+        let parts = discovery::chunk_ids(&found.dropped, DROPPED_PER_LINE);
+        let total = parts.len().to_string();
+        for (i, part) in parts.iter().enumerate() {
+            home.warn(
+                "more endpoints than Alexa accepts; dropped the lowest-priority ones",
+                &[
+                    ("count", &count),
+                    ("part", &format!("{}/{total}", i + 1)),
+                    ("dropped", part),
+                ],
+            );
+        }
     }
     home.info(
         "discovery",

@@ -7,10 +7,11 @@ use crate::runtime::state::HostState;
 /// Longest guest message or field value kept.
 const MAX_TEXT: usize = 4096;
 
-fn clip(text: &str) -> &str {
+/// The text, or its first [`MAX_TEXT`] characters marked as clipped.
+fn clip(text: &str) -> std::borrow::Cow<'_, str> {
     match text.char_indices().nth(MAX_TEXT) {
-        Some((i, _)) => &text[..i],
-        None => text,
+        Some((i, _)) => format!("{}…[clipped {} bytes]", &text[..i], text.len() - i).into(),
+        None => text.into(),
     }
 }
 
@@ -20,12 +21,13 @@ impl wit::Host for HostState {
             fields
                 .iter()
                 .take(32)
-                .map(|(k, v)| (clip(k).to_string(), serde_json::Value::from(clip(v))))
+                .map(|(k, v)| (clip(k).into_owned(), serde_json::Value::from(clip(v))))
                 .collect(),
         );
         let component = &*self.scope.component_id;
         let request_id = &*self.scope.request_id;
         let message = clip(&message);
+        let message = &*message;
         match level {
             Level::Trace => tracing::trace!(component, request_id, %fields, "{message}"),
             Level::Debug => tracing::debug!(component, request_id, %fields, "{message}"),
@@ -33,5 +35,19 @@ impl wit::Host for HostState {
             Level::Warn => tracing::warn!(component, request_id, %fields, "{message}"),
             Level::Error => tracing::error!(component, request_id, %fields, "{message}"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_text_is_clipped_visibly() {
+        assert_eq!(clip("short"), "short");
+        let long = "é".repeat(MAX_TEXT + 10);
+        let clipped = clip(&long);
+        assert!(clipped.starts_with(&"é".repeat(MAX_TEXT)));
+        assert!(clipped.ends_with("…[clipped 20 bytes]"), "{clipped}");
     }
 }
