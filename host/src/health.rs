@@ -50,7 +50,7 @@ pub async fn report(gateway: &Gateway, deadline: Instant) -> Value {
         "lee": {
             "version": env!("CARGO_PKG_VERSION"),
             "status": if healthy { "ok" } else { "degraded" },
-            "wit": "lee:gateway@0.1.0",
+            "wit": "lee:gateway@0.1.1",
         },
         "home_assistant": home_assistant,
         "components": gateway.registry.describe(),

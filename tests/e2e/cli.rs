@@ -40,7 +40,7 @@ fn components_lists_routes_grants_and_real_imports() {
         .filter_map(Value::as_str)
         .collect();
     assert!(
-        imports.contains(&"lee:gateway/home-assistant@0.1.0"),
+        imports.contains(&"lee:gateway/home-assistant@0.1.1"),
         "{imports:?}"
     );
     assert!(

@@ -28,6 +28,8 @@ pub trait Home {
     fn call(&self, domain: &str, service: &str, data: &Value) -> Result<Vec<State>, HaError>;
     /// The entity registry listing as Home Assistant's JSON array.
     fn entity_registry(&self) -> Result<String, HaError>;
+    /// Home Assistant's temperature unit (`"°C"`/`"°F"`), `None` when it cannot be read.
+    fn temperature_unit(&self) -> Option<String>;
     fn settings(&self) -> Settings;
     fn warn(&self, message: &str, fields: &[(&str, &str)]);
     fn info(&self, message: &str, fields: &[(&str, &str)]);
@@ -75,7 +77,7 @@ fn ha_error(d: &Directive, e: &HaError) -> AlexaError {
     AlexaError::from_ha(e, d.endpoint_id.as_deref(), expired)
 }
 
-/// Home Assistant's temperature unit: the configured one, else the unit most
+/// The temperature unit the configured `temperature_unit` names, else the unit most
 /// temperature sensors and weather entities report, else Celsius.
 pub fn infer_scale(settings: &Settings, states: &[State]) -> Scale {
     if let Some(scale) = settings
@@ -107,23 +109,46 @@ pub fn infer_scale(settings: &Settings, states: &[State]) -> Scale {
     }
 }
 
-fn context(settings: &Settings, states: &[State]) -> Ctx {
+/// The unit climate and water heater attributes are in: the component's configured
+/// `temperature_unit`, else Home Assistant's unit system (`/api/config`), else inferred
+/// from the states (`states`, or the cached list when `None`).
+pub fn temperature_scale(settings: &Settings, home: &dyn Home, states: Option<&[State]>) -> Scale {
+    let configured = settings
+        .temperature_unit
+        .as_deref()
+        .and_then(Scale::from_ha_unit);
+    if let Some(scale) = configured.or_else(|| {
+        home.temperature_unit()
+            .as_deref()
+            .and_then(Scale::from_ha_unit)
+    }) {
+        return scale;
+    }
+    match states {
+        Some(states) => infer_scale(settings, states),
+        None => infer_scale(
+            settings,
+            &home.states(Freshness::ForLookup).unwrap_or_default(),
+        ),
+    }
+}
+
+fn context(settings: &Settings, scale: Scale) -> Ctx {
     Ctx {
-        scale: infer_scale(settings, states),
+        scale,
         locale: settings.locale().to_string(),
     }
 }
 
-/// A context for one entity: reads the state list (cached) only when temperatures matter.
+/// A context for one entity: the temperature unit matters only for climate and water
+/// heaters.
 fn context_for(state: &State, settings: &Settings, home: &dyn Home) -> Ctx {
-    let needs_scale =
-        matches!(state.domain(), "climate" | "water_heater") && settings.temperature_unit.is_none();
-    let states = if needs_scale {
-        home.states(Freshness::ForLookup).unwrap_or_default()
+    let scale = if matches!(state.domain(), "climate" | "water_heater") {
+        temperature_scale(settings, home, None)
     } else {
-        Vec::new()
+        Scale::Celsius
     };
-    context(settings, &states)
+    context(settings, scale)
 }
 
 fn discover(d: &Directive, home: &dyn Home) -> Result<String, AlexaError> {
@@ -143,7 +168,7 @@ fn discover(d: &Directive, home: &dyn Home) -> Result<String, AlexaError> {
             discovery::Registry::new()
         }
     };
-    let ctx = context(&settings, &states);
+    let ctx = context(&settings, temperature_scale(&settings, home, Some(&states)));
     let found = discovery::discover(&states, &settings, &registry, &ctx);
     if !found.dropped.is_empty() {
         let count = found.dropped.len().to_string();

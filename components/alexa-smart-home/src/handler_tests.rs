@@ -180,3 +180,36 @@ fn thermostat_post_state_in_response() {
         json!({"value": 24.0, "scale": "CELSIUS"})
     );
 }
+
+#[test]
+fn home_assistant_unit_system_decides_without_reading_every_state() {
+    let mut home = FakeHome::new();
+    home.unit = Some("°F".into());
+    // A Fahrenheit installation: climate attributes are in °F.
+    home.set(
+        "climate.hvac",
+        "cool",
+        json!({"min_temp": 45, "max_temp": 95, "temperature": 70}),
+    );
+    let r = home.run(&directive(
+        "Alexa.ThermostatController",
+        "SetTargetTemperature",
+        Some("climate#hvac"),
+        json!({"targetSetpoint": {"value": 24.0, "scale": "CELSIUS"}}),
+    ));
+    // 24 °C is 75.2 °F: the service call is in Home Assistant's unit (rounded to the
+    // entity's whole-degree step).
+    let calls = home.calls.borrow();
+    let (_, _, data) = calls.last().expect("a service call");
+    assert!(data["temperature"].as_f64() == Some(75.0), "{data}");
+    assert!(
+        home.reads.borrow().iter().all(|(id, _)| id != "*"),
+        "no full state listing for a thermostat directive: {:?}",
+        home.reads.borrow()
+    );
+    assert_ne!(r["event"]["header"]["name"], "ErrorResponse", "{r}");
+    // The component's own setting wins over Home Assistant's.
+    home.settings.temperature_unit = Some("C".into());
+    let ctx_scale = temperature_scale(&home.settings, &home, None);
+    assert_eq!(ctx_scale, Scale::Celsius);
+}

@@ -30,6 +30,17 @@ impl Home for HostHome {
         ha::registry_json(Registry::Entity, Freshness::Mapping)
     }
 
+    fn temperature_unit(&self) -> Option<String> {
+        ha::temperature_unit(Freshness::Mapping)
+            .inspect_err(|e| {
+                log::warn(
+                    "Home Assistant's unit system is unavailable; inferring it",
+                    &[("error", &format!("{e:?}"))],
+                )
+            })
+            .ok()
+    }
+
     fn settings(&self) -> Settings {
         let all: Value = serde_json::from_str(&host_config::all()).unwrap_or(Value::Null);
         Settings::from_json(&all)

@@ -270,6 +270,8 @@ pub struct FakeHome {
     pub fail_calls: Option<HaError>,
     pub settings: Settings,
     pub registry: Vec<Value>,
+    /// Home Assistant's unit system temperature unit (`None`: not readable).
+    pub unit: Option<String>,
     /// Report the changed entity in the call result (as HA does when state changes).
     pub report_changed: bool,
 }
@@ -284,6 +286,7 @@ impl FakeHome {
             fail_calls: None,
             settings: Settings::default(),
             registry: Vec::new(),
+            unit: None,
             report_changed: true,
         }
     }
@@ -389,6 +392,10 @@ impl Home for FakeHome {
 
     fn entity_registry(&self) -> Result<String, HaError> {
         Ok(Value::Array(self.registry.clone()).to_string())
+    }
+
+    fn temperature_unit(&self) -> Option<String> {
+        self.unit.clone()
     }
 
     fn settings(&self) -> Settings {

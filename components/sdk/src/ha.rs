@@ -147,6 +147,23 @@ pub fn render_template(template: &str, freshness: Freshness) -> Result<String, H
     host::render_template(template, freshness.max_age_ms())
 }
 
+/// Home Assistant's core configuration (`GET /api/config`), parsed.
+pub fn core_config(freshness: Freshness) -> Result<Value, HaError> {
+    let text = host::get_config(freshness.max_age_ms())?;
+    serde_json::from_str(&text)
+        .map_err(|e| HaError::Upstream(format!("core configuration is not JSON: {e}")))
+}
+
+/// Home Assistant's temperature unit (`"°C"` or `"°F"`) from its unit system.
+pub fn temperature_unit(freshness: Freshness) -> Result<String, HaError> {
+    let config = core_config(freshness)?;
+    config
+        .pointer("/unit_system/temperature")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .ok_or_else(|| HaError::Upstream("core configuration has no temperature unit".into()))
+}
+
 /// A registry listing as the JSON text Home Assistant returned, for callers that
 /// decode only the fields they need (large homes have thousands of entries).
 pub fn registry_json(which: Registry, freshness: Freshness) -> Result<String, HaError> {

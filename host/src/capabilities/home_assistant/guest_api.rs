@@ -124,6 +124,14 @@ impl wit::Host for HostState {
         Ok(text.as_str().to_owned())
     }
 
+    async fn get_config(&mut self, max_age_ms: u32) -> Result<String, WitHaError> {
+        self.require_read("get-config")?;
+        let ha = self.capabilities.home_assistant.clone();
+        let ctx = self.ha_context()?;
+        let text = ha.core_config(ctx, max_age(max_age_ms)).await?;
+        Ok(text.as_str().to_owned())
+    }
+
     async fn converse(
         &mut self,
         text: String,

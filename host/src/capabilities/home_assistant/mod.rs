@@ -33,6 +33,9 @@ use crate::settings::{Secret, Settings};
 /// How long a token counts as accepted by Home Assistant for serving cached data.
 pub const TOKEN_ACCEPTANCE_WINDOW: Duration = Duration::from_secs(300);
 
+/// Cache key of `GET /api/config` among the registry-like listings.
+const CORE_CONFIG_KEY: &str = "api/config";
+
 /// One entity's state. `attributes` stays raw JSON: the host never interprets it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct State {
@@ -364,6 +367,31 @@ impl HomeAssistant {
         Ok(text)
     }
 
+    /// Home Assistant's core configuration (`GET /api/config`: unit system, time zone,
+    /// language), cached like a registry (300 s) within `max_age`.
+    pub async fn core_config(
+        &self,
+        ctx: CallContext<'_>,
+        max_age: Duration,
+    ) -> Result<Arc<String>, HaError> {
+        if self.cache_usable(&ctx, max_age)
+            && let Some(text) = self.cache.registry(CORE_CONFIG_KEY, max_age)
+        {
+            return Ok(text);
+        }
+        let bytes = self
+            .send(ctx, Method::GET, "/api/config", Body::None)
+            .await?;
+        if !serde_json::from_slice::<Value>(&bytes).is_ok_and(|v| v.is_object()) {
+            return Err(HaError::Upstream(
+                "GET /api/config did not answer a JSON object".into(),
+            ));
+        }
+        let text = Arc::new(String::from_utf8_lossy(&bytes).into_owned());
+        self.cache.store_registry(CORE_CONFIG_KEY, text.clone());
+        Ok(text)
+    }
+
     /// A registry listing (JSON array text), cached for 300 s within `max_age`.
     pub async fn registry(
         &self,
@@ -471,11 +499,13 @@ impl HomeAssistant {
 
     /// Cold-start warm-up: states and the entity/area/device registries, concurrently.
     pub async fn warm(&self, ctx: CallContext<'_>) -> Result<(), HaError> {
-        let (states, registries) = tokio::join!(
+        let (states, registries, config) = tokio::join!(
             self.states(ctx, Duration::ZERO),
-            self.fetch_registries(ctx, &[Registry::Entity, Registry::Area, Registry::Device])
+            self.fetch_registries(ctx, &[Registry::Entity, Registry::Area, Registry::Device]),
+            self.core_config(ctx, Duration::ZERO)
         );
         states.map(|_| ())?;
+        config.map(|_| ())?;
         registries.map(|_| ())
     }
 
