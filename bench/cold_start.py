@@ -2,24 +2,28 @@
 """Cold-start harness: runs `dist/lee invoke EVENT` as a fresh process N times against
 the test Home Assistant and prints the wall time (process start -> response) and peak RSS.
 
-    python3 bench/cold_start.py [EVENT.json ...] [--runs 50]
+    python3 bench/cold_start.py [EVENT.json ...] [--runs 50] [--home demo|synthetic]
 
-Needs ./build.sh and tests/ha/ha.sh start (reads target/ha/ha.env). Prints one summary
-line per event plus the `--timings` medians lee itself reports.
+Needs ./build.sh and tests/ha/ha.sh start (reads target/ha/ha.env); `--home synthetic`
+uses the 1,000-entity home instead (LEE_HA_HOME=synthetic tests/ha/ha.sh start,
+target/ha-synthetic/ha.env). Prints one summary line per event plus the `--timings`
+medians lee itself reports; `lee_minus_ha_us_median` is lee's own time (total minus the
+time spent waiting for Home Assistant).
 """
 import json, os, statistics, subprocess, sys, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def load_env():
+def load_env(home):
     env = dict(os.environ)
-    path = os.path.join(ROOT, "target/ha/ha.env")
+    path = os.path.join(ROOT, "target/ha-synthetic/ha.env" if home == "synthetic" else "target/ha/ha.env")
     with open(path) as f:
         for line in f:
             if "=" in line:
                 k, v = line.strip().split("=", 1)
-                env.setdefault(k, v)
+                if home == "synthetic" or k not in env:
+                    env[k] = v
     env.pop("LEE_LOG", None)
     return env
 
@@ -31,8 +35,13 @@ def main():
         i = args.index("--runs")
         runs = int(args[i + 1])
         del args[i:i + 2]
+    home = "demo"
+    if "--home" in args:
+        i = args.index("--home")
+        home = args[i + 1]
+        del args[i:i + 2]
     events = args or [os.path.join(ROOT, "examples/list-automations.json")]
-    env = load_env()
+    env = load_env(home)
     for event in events:
         walls, rss, timings = [], [], []
         for _ in range(runs):
@@ -56,6 +65,7 @@ def main():
         med = lambda key: statistics.median(t[key] for t in timings)
         print(json.dumps({
             "event": os.path.relpath(event, ROOT),
+            "home": home,
             "runs": runs,
             "wall_ms_median": round(statistics.median(walls), 2),
             "wall_ms_p90": round(walls[int(len(walls) * 0.9) - 1], 2),
@@ -65,6 +75,8 @@ def main():
             "lee_init_us_median": med("init_us"),
             "lee_total_us_median": med("total_us"),
             "ha_calls_median": med("ha_calls"),
+            "ha_us_median": med("ha_us"),
+            "lee_minus_ha_us_median": statistics.median(t["total_us"] - t["ha_us"] for t in timings),
         }))
 
 

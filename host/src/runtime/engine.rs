@@ -12,9 +12,6 @@ pub const EPOCH_TICK: Duration = Duration::from_millis(5);
 /// The largest linear memory any component may be configured with.
 pub const MAX_MEMORY_BYTES: usize = 1 << 30;
 
-/// Bytes of each linear memory kept resident (zeroed in place) when a slot is freed.
-pub const LINEAR_MEMORY_KEEP_RESIDENT: usize = 16 << 20;
-
 /// Builds the engine configuration shared by the runtime and `lee precompile`.
 pub fn engine_config() -> Config {
     let mut config = Config::new();
@@ -29,9 +26,6 @@ pub fn engine_config() -> Config {
     pool.max_memories_per_component(4);
     pool.max_memory_size(MAX_MEMORY_BYTES);
     pool.total_stacks(32);
-    // A warm container reuses memory slots: zeroing the first pages with memset keeps
-    // them mapped, instead of madvise plus a page fault per page on the next use.
-    pool.linear_memory_keep_resident(LINEAR_MEMORY_KEEP_RESIDENT);
     config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     config
 }
