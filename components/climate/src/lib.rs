@@ -13,7 +13,8 @@
 //!   `hvac_mode`; a mode alone is `climate.set_hvac_mode`.
 //! - `Location` is a thermostat name first, then an area (every thermostat in it).
 //!
-//! Config: `temperature_unit` ("°C"/"°F"; default inferred from the entity's range).
+//! Config: `temperature_unit` ("°C"/"°F"; default Home Assistant's unit system, else
+//! inferred from the entity's range).
 //! Grants needed: `climate.set_temperature`, `climate.set_hvac_mode`, `read_states`.
 
 pub mod speech;
@@ -25,7 +26,7 @@ use lee_sdk::matching::{Match, spoken_list};
 use lee_sdk::numbers;
 use lee_sdk::resolve::{self, Lookup};
 use lee_sdk::skill::{SkillRequest, SkillResponse};
-use lee_sdk::{Failure, Guest, Invocation, config, log};
+use lee_sdk::{Failure, Guest, Invocation, log};
 use serde_json::{Value, json};
 
 use crate::speech::Speech;
@@ -327,7 +328,7 @@ fn set_climate(request: &SkillRequest, speech: &Speech) -> Result<String, Failur
         Targets::These(states) => states,
         Targets::Answer(answer) => return answer,
     };
-    let unit = config::get("temperature_unit").unwrap_or_default();
+    let unit = ha::preferred_temperature_unit();
     let mut sentences = Vec::new();
     for listed in states {
         // The lookup list may be a minute old; plan against the current state.

@@ -164,6 +164,16 @@ pub fn temperature_unit(freshness: Freshness) -> Result<String, HaError> {
         .ok_or_else(|| HaError::Upstream("core configuration has no temperature unit".into()))
 }
 
+/// The temperature unit for readings that carry none (thermostats): the component's
+/// `temperature_unit` setting when set, else Home Assistant's unit system, else empty
+/// (the caller falls back to its own inference).
+pub fn preferred_temperature_unit() -> String {
+    crate::config::get("temperature_unit")
+        .filter(|u| !u.trim().is_empty())
+        .or_else(|| temperature_unit(Freshness::Mapping).ok())
+        .unwrap_or_default()
+}
+
 /// A registry listing as the JSON text Home Assistant returned, for callers that
 /// decode only the fields they need (large homes have thousands of entries).
 pub fn registry_json(which: Registry, freshness: Freshness) -> Result<String, HaError> {

@@ -10,7 +10,8 @@
 //! Without a location the only sensor of that class is read, or the skill asks where.
 //!
 //! Config: `temperature_unit` ("°C"/"°F") for thermostat readings, which carry no unit
-//! (default: inferred from the thermostat's range). Grants needed: `read_states`.
+//! (default: Home Assistant's unit system, else inferred from the thermostat's range).
+//! Grants needed: `read_states`.
 
 pub mod speech;
 
@@ -21,7 +22,7 @@ use lee_sdk::matching::{Match, spoken_list};
 use lee_sdk::numbers;
 use lee_sdk::resolve::{self, Lookup};
 use lee_sdk::skill::{SkillRequest, SkillResponse};
-use lee_sdk::{Failure, Guest, Invocation, config};
+use lee_sdk::{Failure, Guest, Invocation};
 use serde_json::Value;
 
 use crate::speech::Speech;
@@ -162,7 +163,7 @@ fn get_value(request: &SkillRequest, speech: &Speech) -> Result<String, Failure>
     let Some(class) = speech.kind(&spoken_kind) else {
         return say(fill(speech.unknown_kind, &[("spoken", &spoken_kind)]));
     };
-    let unit = config::get("temperature_unit").unwrap_or_default();
+    let unit = ha::preferred_temperature_unit();
     let kind = speech.kind_name(class);
     let sources: Vec<State> = ha::states(READING_AGE)?
         .into_iter()
