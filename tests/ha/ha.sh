@@ -201,6 +201,13 @@ write_env() {
 
 render_config() {
     local f fresh=0
+    # Removed entities would live on as "unavailable" registry entries: a synthetic home
+    # of another size starts from a fresh config.
+    if [[ "$HOME_KIND" == synthetic && -d "$CONFIG" && "$(cat "$STATE/entities" 2>/dev/null)" != "$ENTITIES" ]]; then
+        say "synthetic home size changed to $ENTITIES entities"
+        wipe_config
+    fi
+    [[ "$HOME_KIND" == synthetic ]] && echo "$ENTITIES" >"$STATE/entities"
     [[ -d "$CONFIG/.storage" ]] || fresh=1
     mkdir -p "$CONFIG/.storage"
     # MANDATORY network safety: bind HA's network integration (mDNS etc.) to loopback
