@@ -14,8 +14,8 @@
 //! description = "Ceiling lights over the island"
 //! display_categories = "LIGHT"
 //! ```
-//! plus `temperature_unit` ("C" or "F") when it cannot be inferred and `locale` for
-//! text friendly names (default "en-US").
+//! plus `temperature_unit` ("C" or "F") to override Home Assistant's unit system (read
+//! from `/api/config`) and `locale` for text friendly names (default "en-US").
 
 use std::collections::BTreeMap;
 
