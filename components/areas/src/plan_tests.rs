@@ -14,13 +14,7 @@ use crate::{DEFAULT_PROTECTED_COVERS, protected_classes};
 fn state(entity_id: &str, name: &str, value: &str, attributes: Value) -> State {
     let mut attributes = attributes;
     attributes["friendly_name"] = json!(name);
-    State {
-        entity_id: entity_id.into(),
-        state: value.into(),
-        attributes,
-        last_changed: String::new(),
-        last_updated: String::new(),
-    }
+    State::new(entity_id, value, attributes)
 }
 
 fn states() -> HashMap<String, State> {

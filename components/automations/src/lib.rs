@@ -132,13 +132,11 @@ mod tests {
     use super::*;
 
     fn automation(name: &str, state: &str) -> State {
-        State {
-            entity_id: format!("automation.{}", name.to_lowercase().replace(' ', "_")),
-            state: state.into(),
-            attributes: json!({"friendly_name": name}),
-            last_changed: String::new(),
-            last_updated: String::new(),
-        }
+        State::new(
+            format!("automation.{}", name.to_lowercase().replace(' ', "_")),
+            state,
+            json!({"friendly_name": name}),
+        )
     }
 
     #[test]

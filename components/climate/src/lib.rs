@@ -357,13 +357,7 @@ mod tests {
     use super::*;
 
     fn thermostat(id: &str, mode: &str, attributes: Value) -> State {
-        State {
-            entity_id: id.into(),
-            state: mode.into(),
-            attributes,
-            last_changed: String::new(),
-            last_updated: String::new(),
-        }
+        State::new(id, mode, attributes)
     }
 
     fn heatpump() -> State {

@@ -100,13 +100,7 @@ mod tests {
     fn entity(entity_id: &str, name: &str, state: &str, attributes: Value) -> State {
         let mut attributes = attributes;
         attributes["friendly_name"] = json!(name);
-        State {
-            entity_id: entity_id.into(),
-            state: state.into(),
-            attributes,
-            last_changed: String::new(),
-            last_updated: String::new(),
-        }
+        State::new(entity_id, state, attributes)
     }
 
     #[test]

@@ -88,13 +88,7 @@ mod tests {
                 .map(|(_, o)| o.replace('_', " "))
                 .unwrap_or_default()
         );
-        State {
-            entity_id: entity_id.into(),
-            state: state.into(),
-            attributes,
-            last_changed: String::new(),
-            last_updated: String::new(),
-        }
+        State::new(entity_id, state, attributes)
     }
 
     #[test]

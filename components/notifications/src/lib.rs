@@ -407,12 +407,8 @@ mod tests {
 
     #[test]
     fn default_players_can_play_media() {
-        let state = |id: &str, features: u64, st: &str| State {
-            entity_id: id.into(),
-            state: st.into(),
-            attributes: json!({"supported_features": features}),
-            last_changed: String::new(),
-            last_updated: String::new(),
+        let state = |id: &str, features: u64, st: &str| {
+            State::new(id, st, json!({"supported_features": features}))
         };
         let states = vec![
             state("media_player.living_room", 119_695, "playing"),

@@ -103,13 +103,7 @@ mod tests {
     use super::*;
 
     fn scene(entity_id: &str, name: &str, state: &str) -> State {
-        State {
-            entity_id: entity_id.into(),
-            state: state.into(),
-            attributes: json!({"friendly_name": name}),
-            last_changed: String::new(),
-            last_updated: String::new(),
-        }
+        State::new(entity_id, state, json!({"friendly_name": name}))
     }
 
     fn scenes() -> Vec<State> {

@@ -348,13 +348,7 @@ mod tests {
     }
 
     fn state(entity_id: &str, name: &str) -> State {
-        State {
-            entity_id: entity_id.into(),
-            state: "off".into(),
-            attributes: json!({"friendly_name": name}),
-            last_changed: String::new(),
-            last_updated: String::new(),
-        }
+        State::new(entity_id, "off", json!({"friendly_name": name}))
     }
 
     #[test]

@@ -41,6 +41,17 @@ pub struct State {
 }
 
 impl State {
+    /// A state built in code (fixtures, tests); the timestamps are empty.
+    pub fn new(entity_id: impl Into<String>, state: impl Into<String>, attributes: Value) -> Self {
+        Self {
+            entity_id: entity_id.into(),
+            state: state.into(),
+            attributes,
+            last_changed: String::new(),
+            last_updated: String::new(),
+        }
+    }
+
     pub fn from_host(s: host::EntityState) -> Self {
         Self {
             attributes: serde_json::from_str(&s.attributes).unwrap_or(Value::Null),
@@ -209,13 +220,11 @@ mod tests {
 
     #[test]
     fn state_names() {
-        let s = State {
-            entity_id: "script.good_night".into(),
-            state: "off".into(),
-            attributes: json!({"friendly_name": "Good Night"}),
-            last_changed: String::new(),
-            last_updated: String::new(),
-        };
+        let s = State::new(
+            "script.good_night",
+            "off",
+            json!({"friendly_name": "Good Night"}),
+        );
         assert_eq!(s.domain(), "script");
         assert_eq!(s.object_id(), "good_night");
         assert_eq!(s.friendly_name(), "Good Night");

@@ -284,13 +284,7 @@ mod tests {
     use serde_json::json;
 
     fn state(entity_id: &str, value: &str, attributes: Value) -> State {
-        State {
-            entity_id: entity_id.into(),
-            state: value.into(),
-            attributes,
-            last_changed: String::new(),
-            last_updated: String::new(),
-        }
+        State::new(entity_id, value, attributes)
     }
 
     #[test]

@@ -331,13 +331,11 @@ mod tests {
     fn timer(name: &str, state: &str, attributes: Value) -> State {
         let mut attributes = attributes;
         attributes["friendly_name"] = json!(name);
-        State {
-            entity_id: format!("timer.{}", name.to_lowercase().replace(' ', "_")),
-            state: state.into(),
+        State::new(
+            format!("timer.{}", name.to_lowercase().replace(' ', "_")),
+            state,
             attributes,
-            last_changed: String::new(),
-            last_updated: String::new(),
-        }
+        )
     }
 
     const NOW: f64 = 1_795_881_623.0; // 2026-11-28T16:00:23Z

@@ -433,13 +433,11 @@ mod tests {
 
     #[test]
     fn current_conditions_and_types() {
-        let state = State {
-            entity_id: "weather.home".into(),
-            state: "partlycloudy".into(),
-            attributes: json!({"temperature": -24.4}),
-            last_changed: String::new(),
-            last_updated: String::new(),
-        };
+        let state = State::new(
+            "weather.home",
+            "partlycloudy",
+            json!({"temperature": -24.4}),
+        );
         assert_eq!(
             current_sentence(&state, s()).unwrap(),
             "It's currently partly cloudy and -24.4 degrees."
