@@ -3,6 +3,8 @@
 //! a large home produces several hundred kilobytes of JSON; a `serde_json::Value` tree
 //! of it cost one allocation per key and made discovery allocation-bound inside wasm.
 
+use std::borrow::Cow;
+
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 use serde_json::json;
@@ -63,8 +65,8 @@ pub struct Capability<'a> {
 }
 
 /// The properties an interface reports (retrievable, not proactively reported).
-fn reported(cap: &Cap) -> &'static [&'static str] {
-    match cap {
+fn reported(cap: &Cap) -> Cow<'static, [&'static str]> {
+    let fixed: &'static [&'static str] = match cap {
         Cap::Power => &["powerState"],
         Cap::Brightness => &["brightness"],
         Cap::Color => &["color"],
@@ -82,23 +84,22 @@ fn reported(cap: &Cap) -> &'static [&'static str] {
         Cap::ContactSensor | Cap::MotionSensor => &["detectionState"],
         Cap::PresenceDetection => &["humanPresenceDetectionState"],
         Cap::EndpointHealth => &["connectivity"],
-        Cap::Thermostat(t) => match (t.single, t.dual, t.modes.is_empty()) {
-            (true, true, false) => &[
-                "targetSetpoint",
-                "lowerSetpoint",
-                "upperSetpoint",
-                "thermostatMode",
-            ],
-            (true, true, true) => &["targetSetpoint", "lowerSetpoint", "upperSetpoint"],
-            (true, false, false) => &["targetSetpoint", "thermostatMode"],
-            (true, false, true) => &["targetSetpoint"],
-            (false, true, false) => &["lowerSetpoint", "upperSetpoint", "thermostatMode"],
-            (false, true, true) => &["lowerSetpoint", "upperSetpoint"],
-            (false, false, false) => &["thermostatMode"],
-            (false, false, true) => &[],
-        },
+        Cap::Thermostat(t) => {
+            let mut names = Vec::new();
+            if t.single {
+                names.push("targetSetpoint");
+            }
+            if t.dual {
+                names.extend(["lowerSetpoint", "upperSetpoint"]);
+            }
+            if !t.modes.is_empty() {
+                names.push("thermostatMode");
+            }
+            return Cow::Owned(names);
+        }
         _ => &[],
-    }
+    };
+    Cow::Borrowed(fixed)
 }
 
 impl Serialize for Capability<'_> {
@@ -113,7 +114,7 @@ impl Serialize for Capability<'_> {
         }
         let properties = reported(cap);
         if !properties.is_empty() || matches!(cap, Cap::Thermostat(_)) {
-            m.serialize_entry("properties", &Reportable(properties))?;
+            m.serialize_entry("properties", &Reportable(&properties))?;
         }
         match cap {
             Cap::Scene { deactivation } => {
@@ -163,16 +164,16 @@ impl Serialize for Capability<'_> {
 }
 
 /// `{"supported": [{"name": ..}], "proactivelyReported": false, "retrievable": true}`.
-struct Reportable(&'static [&'static str]);
+struct Reportable<'a>(&'a [&'static str]);
 
-impl Serialize for Reportable {
+impl Serialize for Reportable<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         #[derive(Serialize)]
         struct Named {
             name: &'static str,
         }
-        struct Supported(&'static [&'static str]);
-        impl Serialize for Supported {
+        struct Supported<'a>(&'a [&'static str]);
+        impl Serialize for Supported<'_> {
             fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 s.collect_seq(self.0.iter().map(|&name| Named { name }))
             }
