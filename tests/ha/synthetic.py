@@ -55,76 +55,65 @@ def slug(kind, i):
     return f"syn_{kind}_{i + 1:04d}"
 
 
-def lights(n):
-    out = ["light:", "  - platform: template", "    lights:"]
+def legacy_template(domain, plural, n, body):
+    """`<domain>: - platform: template` with n entities; body(i) gives each one's own
+    lines (after friendly_name and unique_id), without indentation."""
+    out = [f"{domain}:", "  - platform: template", f"    {plural}:"]
     for i in range(n):
-        s = slug("light", i)
+        s = slug(domain, i)
         out += [f"      {s}:",
-                f"        friendly_name: \"{name('light', i)}\"",
-                f"        unique_id: {s}",
-                f"        value_template: \"{{{{ {str(i % 3 != 0).lower()} }}}}\"",
-                f"        turn_on: {NOOP}",
-                f"        turn_off: {NOOP}"]
-        if i % 2 == 0:
-            out += [f"        level_template: \"{{{{ {(i * 37) % 255} }}}}\"",
-                    f"        set_level: {NOOP}"]
-        if i % 4 == 0:
-            out += [f"        temperature_template: \"{{{{ {153 + (i * 11) % 300} }}}}\"",
-                    f"        set_temperature: {NOOP}"]
-        if i % 6 == 0:
-            out += ["        hs_template: \"{{ (30, 80) }}\"",
-                    f"        set_hs: {NOOP}"]
+                f"        friendly_name: \"{name(domain, i)}\"",
+                f"        unique_id: {s}"]
+        out += [f"        {line}" for line in body(i)]
     return out
+
+
+def lights(n):
+    def body(i):
+        lines = [f"value_template: \"{{{{ {str(i % 3 != 0).lower()} }}}}\"",
+                 f"turn_on: {NOOP}",
+                 f"turn_off: {NOOP}"]
+        if i % 2 == 0:
+            lines += [f"level_template: \"{{{{ {(i * 37) % 255} }}}}\"", f"set_level: {NOOP}"]
+        if i % 4 == 0:
+            lines += [f"temperature_template: \"{{{{ {153 + (i * 11) % 300} }}}}\"",
+                      f"set_temperature: {NOOP}"]
+        if i % 6 == 0:
+            lines += ["hs_template: \"{{ (30, 80) }}\"", f"set_hs: {NOOP}"]
+        return lines
+    return legacy_template("light", "lights", n, body)
 
 
 def switches(n):
-    out = ["switch:", "  - platform: template", "    switches:"]
-    for i in range(n):
-        s = slug("switch", i)
-        out += [f"      {s}:",
-                f"        friendly_name: \"{name('switch', i)}\"",
-                f"        unique_id: {s}",
-                f"        value_template: \"{{{{ {str(i % 2 == 0).lower()} }}}}\"",
-                f"        turn_on: {NOOP}",
-                f"        turn_off: {NOOP}"]
-    return out
+    return legacy_template("switch", "switches", n, lambda i: [
+        f"value_template: \"{{{{ {str(i % 2 == 0).lower()} }}}}\"",
+        f"turn_on: {NOOP}",
+        f"turn_off: {NOOP}"])
 
 
 def covers(n):
     classes = ["blind", "shade", "curtain", "garage", "door", "window", "awning", "shutter"]
-    out = ["cover:", "  - platform: template", "    covers:"]
-    for i in range(n):
-        s = slug("cover", i)
-        out += [f"      {s}:",
-                f"        friendly_name: \"{name('cover', i)}\"",
-                f"        unique_id: {s}",
-                f"        device_class: {classes[i % len(classes)]}",
-                f"        position_template: \"{{{{ {(i * 13) % 101} }}}}\"",
-                f"        open_cover: {NOOP}",
-                f"        close_cover: {NOOP}",
-                f"        stop_cover: {NOOP}",
-                f"        set_cover_position: {NOOP}"]
-    return out
+    return legacy_template("cover", "covers", n, lambda i: [
+        f"device_class: {classes[i % len(classes)]}",
+        f"position_template: \"{{{{ {(i * 13) % 101} }}}}\"",
+        f"open_cover: {NOOP}",
+        f"close_cover: {NOOP}",
+        f"stop_cover: {NOOP}",
+        f"set_cover_position: {NOOP}"])
 
 
 def fans(n):
-    out = ["fan:", "  - platform: template", "    fans:"]
-    for i in range(n):
-        s = slug("fan", i)
-        out += [f"      {s}:",
-                f"        friendly_name: \"{name('fan', i)}\"",
-                f"        unique_id: {s}",
-                "        value_template: \"{{ 'on' }}\"",
-                f"        percentage_template: \"{{{{ {(i * 7) % 101} }}}}\"",
-                "        preset_mode_template: \"{{ 'auto' }}\"",
-                "        oscillating_template: \"{{ false }}\"",
-                "        preset_modes: [auto, smart, sleep]",
-                f"        turn_on: {NOOP}",
-                f"        turn_off: {NOOP}",
-                f"        set_percentage: {NOOP}",
-                f"        set_preset_mode: {NOOP}",
-                f"        set_oscillating: {NOOP}"]
-    return out
+    return legacy_template("fan", "fans", n, lambda i: [
+        "value_template: \"{{ 'on' }}\"",
+        f"percentage_template: \"{{{{ {(i * 7) % 101} }}}}\"",
+        "preset_mode_template: \"{{ 'auto' }}\"",
+        "oscillating_template: \"{{ false }}\"",
+        "preset_modes: [auto, smart, sleep]",
+        f"turn_on: {NOOP}",
+        f"turn_off: {NOOP}",
+        f"set_percentage: {NOOP}",
+        f"set_preset_mode: {NOOP}",
+        f"set_oscillating: {NOOP}"])
 
 
 def locks(n):
