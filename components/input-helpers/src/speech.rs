@@ -3,7 +3,7 @@
 //! table fall back to en-US.
 
 use lee_sdk::clock::Date;
-use lee_sdk::locale;
+use lee_sdk::locale::{self, EN_MONTHS};
 
 use crate::when::{Time, TimeWords};
 
@@ -79,21 +79,6 @@ fn en_time(time: Time) -> String {
         (m, s) => format!("{hour}:{m:02}:{s:02} {suffix}"),
     }
 }
-
-const EN_MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
 
 fn en_date(date: Date) -> String {
     let month = EN_MONTHS

@@ -7,6 +7,22 @@
 /// language ("en-*"), else the first table (the fallback, normally en-US).
 ///
 /// `tables` must not be empty.
+/// English month names, January first (for speech tables).
+pub const EN_MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
 pub fn pick<'a, T>(locale: &str, tables: &'a [(&str, T)]) -> &'a T {
     let wanted = locale.trim().replace('_', "-");
     let language = wanted.split('-').next().unwrap_or_default();

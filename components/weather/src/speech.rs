@@ -1,7 +1,7 @@
 //! Everything the weather component says, one table per locale (en-US now): sentences,
 //! condition names, weekday names and the spoken day words the `Day` slot may carry.
 
-use lee_sdk::locale;
+use lee_sdk::locale::{self, EN_MONTHS};
 use lee_sdk::matching::normalize;
 
 /// The words of one locale.
@@ -60,20 +60,7 @@ pub static EN_US: Speech = Speech {
         "Saturday",
         "Sunday",
     ],
-    months: [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ],
+    months: EN_MONTHS,
     far_day: "{weekday}, {month} {day}",
     today_words: &[
         "today",
