@@ -91,22 +91,12 @@ fn set_boolean(
 ) -> Plan {
     let word = normalize(value);
     let is = |words: &[&str]| words.iter().any(|w| normalize(w) == word);
-    let (service, now_on) = if is(speech.on_words) {
-        ("turn_on", true)
+    let (service, now_on, sentence) = if is(speech.on_words) {
+        ("turn_on", true, speech.bool_set)
     } else if is(speech.off_words) {
-        ("turn_off", false)
+        ("turn_off", false, speech.bool_set)
     } else if is(speech.toggle_words) {
-        let now_on = helper.state != "on";
-        let state = if now_on {
-            speech.state_on
-        } else {
-            speech.state_off
-        };
-        return call(
-            "toggle",
-            json!({}),
-            fill(speech.toggled, &[("name", name), ("value", state)]),
-        );
+        ("toggle", helper.state != "on", speech.toggled)
     } else {
         return say(fill(speech.bool_only, &[("name", name)]));
     };
@@ -118,7 +108,7 @@ fn set_boolean(
     call(
         service,
         json!({}),
-        fill(speech.bool_set, &[("name", name), ("value", state)]),
+        fill(sentence, &[("name", name), ("value", state)]),
     )
 }
 
