@@ -19,7 +19,8 @@ mod support;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use lee::capabilities::metrics::MetricsSink;
+use lee::capabilities::MetricsSink;
+use lee::event::Event;
 use lee::gateway::Gateway;
 use lee::settings::Settings;
 use serde_json::{Value, json};
@@ -76,14 +77,14 @@ fn bench_discovery(
     let rt = runtime();
     // Fill the caches (as the Lambda init phase does) and check the answer.
     let first = rt
-        .block_on(gateway.handle(discover(), "warm", None))
+        .block_on(gateway.handle(Event::from_json(discover()), "warm", None))
         .expect("handled");
     let endpoints = first.response.json()["event"]["payload"]["endpoints"]
         .as_array()
         .map_or(0, Vec::len);
     assert!(endpoints > 0, "{name}: no endpoints: {}", first.response);
     let warm = rt
-        .block_on(gateway.handle(discover(), "check", None))
+        .block_on(gateway.handle(Event::from_json(discover()), "check", None))
         .expect("handled");
     assert!(!warm.timings.cached, "the response cache must be off");
     assert_eq!(warm.timings.ha_calls, 0, "{name}: caches must be warm");
@@ -94,7 +95,7 @@ fn bench_discovery(
     group.bench_function(name, |b| {
         b.iter(|| {
             let outcome = rt
-                .block_on(gateway.handle(discover(), "bench", None))
+                .block_on(gateway.handle(Event::from_json(discover()), "bench", None))
                 .expect("handled");
             debug_assert!(!outcome.timings.cached);
             outcome
@@ -234,7 +235,7 @@ fn per_directive(c: &mut Criterion) {
     group.sample_size(30);
     for (name, event) in directives() {
         let probe = rt
-            .block_on(gateway.handle(event.clone(), "check", None))
+            .block_on(gateway.handle(support::event_of(&event), "check", None))
             .expect("handled");
         let answer = probe.response.alexa_name().unwrap_or_default();
         assert!(
@@ -248,7 +249,7 @@ fn per_directive(c: &mut Criterion) {
                 let mut own = Duration::ZERO;
                 for _ in 0..iterations {
                     let outcome = rt
-                        .block_on(gateway.handle(event.clone(), "bench", None))
+                        .block_on(gateway.handle(support::event_of(&event), "bench", None))
                         .expect("handled");
                     let total = Duration::from_micros(outcome.timings.total_us);
                     own += total.saturating_sub(Duration::from_micros(outcome.timings.ha_us));

@@ -20,11 +20,11 @@ mod support;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use lee::capabilities::metrics::MetricsSink;
+use lee::capabilities::MetricsSink;
 use lee::gateway::Gateway;
 use serde_json::{Value, json};
 
-use support::{demo_settings as settings, repo};
+use support::{demo_settings as settings, event_of, repo};
 
 fn list_automations() -> Value {
     json!({
@@ -57,7 +57,7 @@ fn invocation(c: &mut Criterion) {
     let event = list_automations();
     // Warm: load the component and fill the state cache once.
     let first = rt
-        .block_on(gateway.handle(event.clone(), "warm", None))
+        .block_on(gateway.handle(event_of(&event), "warm", None))
         .expect("handled");
     assert!(
         first.response.to_string().contains("You have"),
@@ -65,7 +65,7 @@ fn invocation(c: &mut Criterion) {
         first.response
     );
     let warm = rt
-        .block_on(gateway.handle(event.clone(), "check", None))
+        .block_on(gateway.handle(event_of(&event), "check", None))
         .expect("handled");
     assert_eq!(
         warm.timings.ha_calls, 0,
@@ -76,7 +76,7 @@ fn invocation(c: &mut Criterion) {
     group.measurement_time(Duration::from_secs(8));
     group.bench_function("list_automations_warm_cache", |b| {
         b.iter(|| {
-            rt.block_on(gateway.handle(event.clone(), "bench", None))
+            rt.block_on(gateway.handle(event_of(&event), "bench", None))
                 .expect("handled")
         })
     });
@@ -89,7 +89,7 @@ fn invocation(c: &mut Criterion) {
         "payload": {}
     }});
     let probe = rt
-        .block_on(gateway.handle(report_state.clone(), "check", None))
+        .block_on(gateway.handle(event_of(&report_state), "check", None))
         .expect("handled");
     assert_eq!(
         probe.response.alexa_name().as_deref(),
@@ -99,7 +99,7 @@ fn invocation(c: &mut Criterion) {
     );
     group.bench_function("report_state_live_ha", |b| {
         b.iter(|| {
-            rt.block_on(gateway.handle(report_state.clone(), "bench", None))
+            rt.block_on(gateway.handle(event_of(&report_state), "bench", None))
                 .expect("handled")
         })
     });
@@ -110,13 +110,13 @@ fn invocation(c: &mut Criterion) {
         "payload": {}
     }});
     let first = rt
-        .block_on(gateway.handle(discovery.clone(), "check", None))
+        .block_on(gateway.handle(event_of(&discovery), "check", None))
         .expect("handled");
     assert!(!first.timings.cached, "{}", first.response);
     group.bench_function("discovery_response_cache_hit", |b| {
         b.iter(|| {
             let outcome = rt
-                .block_on(gateway.handle(discovery.clone(), "bench", None))
+                .block_on(gateway.handle(event_of(&discovery), "bench", None))
                 .expect("handled");
             assert!(outcome.timings.cached);
             outcome
@@ -125,7 +125,7 @@ fn invocation(c: &mut Criterion) {
     let echo = json!({"lee": "test-echo"});
     group.bench_function("echo_no_ha", |b| {
         b.iter(|| {
-            rt.block_on(gateway.handle(echo.clone(), "bench", None))
+            rt.block_on(gateway.handle(event_of(&echo), "bench", None))
                 .expect("handled")
         })
     });
@@ -140,7 +140,7 @@ fn cold_init(c: &mut Criterion) {
     group.bench_function("engine_manifest_first_component", |b| {
         b.iter(|| {
             let gateway = Gateway::new(settings(), &dir, MetricsSink::Discard).expect("gateway");
-            gateway.registry.get("scripts").expect("load scripts");
+            gateway.registry().get("scripts").expect("load scripts");
             gateway
         })
     });

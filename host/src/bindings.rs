@@ -1,16 +1,13 @@
-//! Host-side bindings generated from `wit/gateway.wit` (world `feature`).
-//! The Home Assistant and HTTP imports are async because they do network I/O; the
-//! others are plain synchronous calls.
+//! Host-side bindings generated from `wit/gateway.wit` (world `feature`). Every import
+//! is async: a capability that does I/O needs it, and one rule for all means a new
+//! interface needs no line here.
 
 wasmtime::component::bindgen!({
     path: "../wit",
     world: "feature",
-    imports: {
-        "lee:gateway/home-assistant": async,
-        "lee:gateway/http": async,
-        default: tracing,
-    },
+    imports: { default: async | tracing },
     exports: { default: async },
 });
 
+pub use self::lee::gateway;
 pub use exports::lee::gateway::handler::{Failure, Invocation};

@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::capabilities::metrics::MetricsSink;
+use crate::capabilities::{Capabilities, Init, MetricsSink};
+use crate::event::Event;
 use crate::gateway::Gateway;
 use crate::runtime::engine;
 use crate::runtime::loader::{self, sha256_hex};
@@ -121,7 +122,7 @@ pub async fn run(cli: Cli, process_start: Instant) -> anyhow::Result<i32> {
         Command::Components { dir, json } => {
             crate::logging::init("error");
             let dir = components_dir(dir, &settings);
-            Ok(list_components(&dir, json))
+            Ok(list_components(&dir, &settings, json))
         }
     }
 }
@@ -141,8 +142,7 @@ async fn invoke(
     } else {
         std::fs::read_to_string(&file).map_err(|e| anyhow::anyhow!("cannot read {file}: {e}"))?
     };
-    let event: Value =
-        serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("event is not valid JSON: {e}"))?;
+    let event = Event::parse(text).map_err(|e| anyhow::anyhow!("event is not valid JSON: {e}"))?;
     let dir = components_dir(components, &settings);
     let gateway = Gateway::new(settings, &dir, MetricsSink::Discard)?;
     let init_us = process_start.elapsed().as_micros() as u64;
@@ -219,7 +219,7 @@ pub fn precompile(dir: &Path) -> anyhow::Result<()> {
 }
 
 /// Prints the components and their state; returns 0 when everything is consistent.
-fn list_components(dir: &Path, as_json: bool) -> i32 {
+fn list_components(dir: &Path, settings: &Settings, as_json: bool) -> i32 {
     let manifest = match Manifest::load_unchecked(dir) {
         Ok(m) => m,
         Err(e) => {
@@ -235,10 +235,21 @@ fn list_components(dir: &Path, as_json: bool) -> i32 {
             return 1;
         }
     };
+    let init = Init {
+        settings,
+        metrics_sink: MetricsSink::Discard,
+    };
+    let capabilities = match Capabilities::new(&init) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("lee: {e}");
+            return 1;
+        }
+    };
     let mut failures = 0;
     let mut rows = Vec::new();
     for entry in &manifest.components {
-        let (imports, status) = match loader::load(&engine, &manifest, entry) {
+        let (imports, status) = match loader::load(&engine, &capabilities, &manifest, entry) {
             Ok(loaded) => (loaded.imports.clone(), "ok".to_string()),
             Err(e) => {
                 failures += 1;

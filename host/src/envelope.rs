@@ -2,67 +2,26 @@
 //! Alexa Smart Home `ErrorResponse` events that pass Amazon's schema, and spoken
 //! custom-skill errors.
 
+use lee_contract::alexa::{ErrorType, error_type_for};
 use serde_json::{Value, json};
 
-use crate::capabilities::home_assistant::HaError;
-use crate::runtime::bindings::Failure;
-use crate::runtime::bindings::lee::gateway::home_assistant::HaError as WitHaError;
+use crate::bindings::Failure;
+use crate::bindings::gateway::home_assistant::HaError as WitHaError;
+use crate::capabilities::home_assistant::error::failure_kind;
 use crate::runtime::invoke::InvokeError;
 
-/// Alexa's error types the host produces itself.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AlexaErrorType {
-    BridgeUnreachable,
-    InvalidAuthorizationCredential,
-    InternalError,
-    InvalidDirective,
-    NoSuchEndpoint,
-    EndpointUnreachable,
-}
-
-impl AlexaErrorType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AlexaErrorType::BridgeUnreachable => "BRIDGE_UNREACHABLE",
-            AlexaErrorType::InvalidAuthorizationCredential => "INVALID_AUTHORIZATION_CREDENTIAL",
-            AlexaErrorType::InternalError => "INTERNAL_ERROR",
-            AlexaErrorType::InvalidDirective => "INVALID_DIRECTIVE",
-            AlexaErrorType::NoSuchEndpoint => "NO_SUCH_ENDPOINT",
-            AlexaErrorType::EndpointUnreachable => "ENDPOINT_UNREACHABLE",
-        }
-    }
-
-    fn from_wit_ha(error: &WitHaError) -> Self {
-        match error {
-            WitHaError::Unreachable(_) => AlexaErrorType::BridgeUnreachable,
-            WitHaError::Unauthorized(_) => AlexaErrorType::InvalidAuthorizationCredential,
-            WitHaError::NotFound(_) => AlexaErrorType::NoSuchEndpoint,
-            WitHaError::BadRequest(_) => AlexaErrorType::InvalidDirective,
-            WitHaError::Denied(_) | WitHaError::Upstream(_) => AlexaErrorType::InternalError,
-        }
-    }
-
-    /// The Alexa error type for a failed invocation.
-    pub fn for_invoke_error(error: &InvokeError) -> Self {
-        match error {
-            InvokeError::Failure(failure) => match failure {
-                Failure::HomeAssistant(e) => Self::from_wit_ha(e),
-                Failure::NotFound(_) => AlexaErrorType::NoSuchEndpoint,
-                Failure::InvalidRequest(_) | Failure::Unsupported(_) => {
-                    AlexaErrorType::InvalidDirective
-                }
-                Failure::Denied(_) | Failure::Internal(_) => AlexaErrorType::InternalError,
-            },
-            _ => AlexaErrorType::InternalError,
-        }
-    }
-
-    pub fn for_ha_error(error: &HaError) -> Self {
-        match error {
-            HaError::Unauthorized(_) => AlexaErrorType::InvalidAuthorizationCredential,
-            e if e.is_unreachable() => AlexaErrorType::BridgeUnreachable,
-            _ => AlexaErrorType::InternalError,
-        }
+/// The Alexa error type for a failed invocation: a Home Assistant failure maps as the
+/// contract says (the same table the `alexa-smart-home` component uses).
+pub fn alexa_type_for(error: &InvokeError) -> ErrorType {
+    match error {
+        InvokeError::Failure(failure) => match failure {
+            Failure::HomeAssistant(e) => error_type_for(failure_kind(e)),
+            Failure::NotFound(_) => ErrorType::NoSuchEndpoint,
+            Failure::InvalidRequest(_) | Failure::Unsupported(_) => ErrorType::InvalidDirective,
+            Failure::Denied(_) => ErrorType::InsufficientPermissions,
+            Failure::Internal(_) => ErrorType::InternalError,
+        },
+        _ => ErrorType::InternalError,
     }
 }
 
@@ -77,7 +36,7 @@ fn safe_message(message: &str) -> String {
 }
 
 /// An `Alexa.ErrorResponse` for `event` (a Smart Home directive).
-pub fn alexa_error(event: &Value, kind: AlexaErrorType, message: &str) -> Value {
+pub fn alexa_error(event: &Value, kind: ErrorType, message: &str) -> Value {
     let directive = event.get("directive").unwrap_or(&Value::Null);
     let mut header = json!({
         "namespace": "Alexa",
@@ -142,15 +101,6 @@ pub fn skill_error_text(error: &InvokeError) -> &'static str {
     }
 }
 
-pub fn skill_text_for_ha_error(error: &HaError) -> &'static str {
-    match error {
-        HaError::Unauthorized(_) => {
-            "Sorry, Home Assistant did not accept the account link. Please link your account again in the Alexa app."
-        }
-        _ => "Sorry, I can't reach Home Assistant right now.",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,7 +112,7 @@ mod tests {
             "endpoint": {"endpointId": "light#a", "scope": {"type": "BearerToken", "token": "t"}},
             "payload": {}
         }});
-        let r = alexa_error(&event, AlexaErrorType::BridgeUnreachable, "down");
+        let r = alexa_error(&event, ErrorType::BridgeUnreachable, "down");
         assert_eq!(r["event"]["header"]["correlationToken"], "c1");
         assert_eq!(r["event"]["endpoint"]["endpointId"], "light#a");
         assert_eq!(r["event"]["payload"]["type"], "BRIDGE_UNREACHABLE");
@@ -173,19 +123,16 @@ mod tests {
     fn failures_map_to_alexa_types() {
         let unreachable =
             InvokeError::Failure(Failure::HomeAssistant(WitHaError::Unreachable("x".into())));
-        assert_eq!(
-            AlexaErrorType::for_invoke_error(&unreachable),
-            AlexaErrorType::BridgeUnreachable
-        );
+        assert_eq!(alexa_type_for(&unreachable), ErrorType::BridgeUnreachable);
         let unauthorized =
             InvokeError::Failure(Failure::HomeAssistant(WitHaError::Unauthorized("x".into())));
         assert_eq!(
-            AlexaErrorType::for_invoke_error(&unauthorized),
-            AlexaErrorType::InvalidAuthorizationCredential
+            alexa_type_for(&unauthorized),
+            ErrorType::InvalidAuthorizationCredential
         );
         assert_eq!(
-            AlexaErrorType::for_invoke_error(&InvokeError::Trap("boom".into())),
-            AlexaErrorType::InternalError
+            alexa_type_for(&InvokeError::Trap("boom".into())),
+            ErrorType::InternalError
         );
         let denied = InvokeError::Failure(Failure::HomeAssistant(WitHaError::Denied("x".into())));
         assert_eq!(

@@ -4,23 +4,23 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+use lee_contract::alexa::ErrorType;
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::capabilities::home_assistant::{CallStats, HomeAssistant};
-use crate::capabilities::metrics::{Metrics, MetricsSink};
-use crate::capabilities::{Capabilities, cache, http};
-use crate::envelope::{self, AlexaErrorType};
+use crate::capabilities::home_assistant::HomeAssistant;
+use crate::capabilities::{Capabilities, Init, MetricsSink};
+use crate::envelope;
+use crate::event::Event;
 use crate::health;
 use crate::response::Response;
 use crate::response_cache::ResponseCache;
 use crate::router::{self, Classified, ClassifyError, Protocol};
 use crate::runtime::engine;
 use crate::runtime::invoke::{self, InvocationRequest};
-use crate::runtime::manifest::{Manifest, route_matches};
+use crate::runtime::manifest::Manifest;
 use crate::runtime::registry::ComponentRegistry;
 use crate::settings::Settings;
 
@@ -62,12 +62,11 @@ pub enum GatewayError {
     WrongSkill(String),
 }
 
-/// The host: settings, capabilities and components.
+/// The host: settings, components (with the capabilities they reach), response cache.
 pub struct Gateway {
-    pub settings: Settings,
-    pub registry: ComponentRegistry,
-    pub capabilities: Arc<Capabilities>,
-    pub responses: ResponseCache,
+    settings: Settings,
+    registry: ComponentRegistry,
+    responses: ResponseCache,
 }
 
 impl Gateway {
@@ -82,13 +81,10 @@ impl Gateway {
         let manifest_us = started.elapsed().as_micros() as u64;
         let engine = engine::new_engine()?;
         let engine_us = started.elapsed().as_micros() as u64 - manifest_us;
-        let home_assistant = Arc::new(HomeAssistant::new(&settings)?);
-        let capabilities = Arc::new(Capabilities {
-            home_assistant,
-            cache: cache::ComponentCaches::default(),
-            metrics: Metrics::new(sink),
-            http: http::OutboundHttp::default(),
-        });
+        let capabilities = Arc::new(Capabilities::new(&Init {
+            settings: &settings,
+            metrics_sink: sink,
+        })?);
         tracing::debug!(
             manifest_us,
             engine_us,
@@ -97,44 +93,39 @@ impl Gateway {
         );
         Ok(Self {
             settings,
-            registry: ComponentRegistry::new(engine, manifest),
-            capabilities,
+            registry: ComponentRegistry::new(engine, capabilities, manifest),
             responses: ResponseCache::default(),
         })
     }
 
-    pub fn home_assistant(&self) -> &Arc<HomeAssistant> {
-        &self.capabilities.home_assistant
+    pub fn registry(&self) -> &ComponentRegistry {
+        &self.registry
+    }
+
+    pub fn capabilities(&self) -> &Arc<Capabilities> {
+        self.registry.capabilities()
+    }
+
+    fn home_assistant(&self) -> &HomeAssistant {
+        &self.capabilities().home_assistant
     }
 
     /// Cold-start warm-up of the Home Assistant caches with the configured token.
     pub async fn warm(&self, budget: Duration) {
-        let ha = self.home_assistant();
-        let Some(token) = ha.choose_token(None) else {
-            return;
-        };
-        let stats = CallStats::default();
-        let ctx = crate::capabilities::home_assistant::CallContext {
-            token,
-            deadline: Instant::now() + budget,
-            stats: &stats,
-        };
-        if let Err(e) = ha.warm(ctx).await {
-            tracing::warn!(error = %e, "cache warm-up failed; continuing cold");
-        }
+        self.home_assistant().warm_up(budget).await;
     }
 
     /// Handles one event end to end.
     pub async fn handle(
         &self,
-        event: Value,
+        event: Event,
         request_id: &str,
         lambda_deadline: Option<Instant>,
     ) -> Result<Outcome, GatewayError> {
         let started = Instant::now();
-        let classified = router::classify(&event)?;
+        let classified = router::classify(event.json())?;
         let mut timings = Timings {
-            route: classified.route.clone(),
+            route: classified.route.to_string(),
             ..Timings::default()
         };
         let mut deadline = started + DEFAULT_BUDGET;
@@ -154,8 +145,14 @@ impl Gateway {
         }
         tracing::debug!(request_id, route = %classified.route, "event classified");
 
-        let response = if classified.route == "lee:health" {
-            Response::from_value(&health::report(self, deadline).await)
+        let response = if classified.route.as_str() == "lee:health" {
+            let sources = health::Sources {
+                settings: &self.settings,
+                registry: &self.registry,
+                capabilities: self.capabilities(),
+                response_cache_entries: self.responses.len(),
+            };
+            Response::from_value(&health::report(sources, deadline).await)
         } else {
             self.run_component(&event, &classified, request_id, deadline, &mut timings)
                 .await
@@ -166,41 +163,39 @@ impl Gateway {
 
     async fn run_component(
         &self,
-        event: &Value,
+        event: &Event,
         classified: &Classified,
         request_id: &str,
         deadline: Instant,
         timings: &mut Timings,
     ) -> Response {
-        let fail = |kind: AlexaErrorType, skill_text: &str, message: &str| {
+        let route = classified.route.as_str();
+        let fail = |kind: ErrorType, skill_text: &str, message: &str| {
             Response::from_value(&match classified.protocol {
-                Protocol::SmartHome => envelope::alexa_error(event, kind, message),
+                Protocol::SmartHome => envelope::alexa_error(event.json(), kind, message),
                 Protocol::CustomSkill => envelope::skill_speech(skill_text),
                 Protocol::Lee => json!({"error": message}),
             })
         };
         if classified.protocol == Protocol::SmartHome && self.home_assistant().breaker_open() {
             return fail(
-                AlexaErrorType::BridgeUnreachable,
+                ErrorType::BridgeUnreachable,
                 "",
                 "Home Assistant is unreachable (circuit breaker open)",
             );
         }
-        let Some(entry) = self.registry.resolve(&classified.route) else {
-            tracing::warn!(request_id, route = %classified.route, "no component serves this route");
-            let message = format!("no component handles {}", classified.route);
+        let Some(entry) = self.registry.resolve(route) else {
+            tracing::warn!(request_id, route, "no component serves this route");
+            let message = format!("no component handles {route}");
             return fail(
-                AlexaErrorType::InvalidDirective,
+                ErrorType::InvalidDirective,
                 "Sorry, I can't do that yet.",
                 &message,
             );
         };
         timings.component = Some(entry.id.clone());
-        let idempotent = entry
-            .idempotent_routes
-            .iter()
-            .any(|pattern| route_matches(pattern, &classified.route));
-        let cache_token = idempotent
+        let cache_token = entry
+            .is_idempotent(route)
             .then(|| {
                 self.home_assistant()
                     .choose_token(classified.token.as_ref())
@@ -209,7 +204,7 @@ impl Gateway {
             .flatten();
         if let Some(token) = &cache_token
             && self.home_assistant().accepted_recently(token)
-            && let Some(response) = self.responses.get(&classified.route, token, event)
+            && let Some(response) = self.responses.get(route, token, event.json())
         {
             timings.cached = true;
             return response;
@@ -221,55 +216,47 @@ impl Gateway {
             Err(e) => {
                 tracing::error!(request_id, component = %entry.id, error = %e, "component failed to load");
                 return fail(
-                    AlexaErrorType::InternalError,
+                    ErrorType::InternalError,
                     "Sorry, something went wrong.",
                     "component failed to load",
                 );
             }
         };
         timings.load_us = load_started.elapsed().as_micros() as u64;
-        let stats = Arc::new(CallStats::default());
         let request = InvocationRequest {
             request_id: Arc::from(request_id),
-            route: classified.route.clone(),
-            event: event.to_string(),
+            route: route.to_string(),
+            event: event.text().to_string(),
             locale: classified.locale.clone(),
             deadline,
             request_token: classified.token.clone(),
         };
-        let (result, invoke_timings) = invoke::invoke(
-            &self.registry,
-            &self.capabilities,
-            &loaded,
-            request,
-            stats.clone(),
-        )
-        .await;
+        let (result, invoke_timings) = invoke::invoke(&self.registry, &loaded, request).await;
         timings.instantiate_us = invoke_timings.instantiate.as_micros() as u64;
         timings.guest_us = invoke_timings.guest.as_micros() as u64;
-        timings.ha_calls = stats.calls.load(Ordering::Relaxed);
-        timings.ha_us = stats.micros.load(Ordering::Relaxed);
+        timings.ha_calls = invoke_timings.ha_calls;
+        timings.ha_us = invoke_timings.ha_us;
         match result {
             Ok(text) => match Response::from_component(text) {
                 Ok(response) => {
                     if let Some(token) = &cache_token
                         && response.alexa_name().as_deref() != Some("ErrorResponse")
                     {
-                        self.responses.put(&classified.route, token, ttl, &response);
+                        self.responses.put(route, token, ttl, &response);
                     }
                     response
                 }
                 Err(e) => {
                     tracing::error!(request_id, component = %entry.id, error = %e, "component answered invalid JSON");
                     fail(
-                        AlexaErrorType::InternalError,
+                        ErrorType::InternalError,
                         "Sorry, something went wrong.",
                         "component answered invalid JSON",
                     )
                 }
             },
             Err(error) => {
-                let kind = AlexaErrorType::for_invoke_error(&error);
+                let kind = envelope::alexa_type_for(&error);
                 fail(kind, envelope::skill_error_text(&error), &error.to_string())
             }
         }

@@ -1,45 +1,34 @@
 //! The `{"lee":"health"}` event: version, components (loaded or not), Home Assistant
-//! reachability, cache and breaker state, runtime counters, and the configuration with
-//! secrets redacted.
+//! reachability, every capability's state, runtime counters, and the configuration
+//! with secrets redacted. It reads only what the gateway hands it.
 
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::capabilities::home_assistant::{CallContext, CallStats};
-use crate::gateway::Gateway;
+use crate::capabilities::Capabilities;
+use crate::runtime::registry::ComponentRegistry;
+use crate::settings::Settings;
 
 /// Longest the reachability probe may take.
 const PROBE_BUDGET: Duration = Duration::from_secs(2);
 
-pub async fn report(gateway: &Gateway, deadline: Instant) -> Value {
-    let ha = gateway.home_assistant();
-    let probe_started = Instant::now();
-    let reachability = match ha.choose_token(None) {
-        None => json!({"reachable": false, "error": "no Home Assistant token configured"}),
-        Some(_) if ha.base_url().is_none() => {
-            json!({"reachable": false, "error": "HOME_ASSISTANT_URL is not set"})
-        }
-        Some(_) if ha.breaker_open() => {
-            json!({"reachable": false, "error": "circuit breaker open after repeated failures"})
-        }
-        Some(token) => {
-            let stats = CallStats::default();
-            let ctx = CallContext {
-                token,
-                deadline: deadline.min(Instant::now() + PROBE_BUDGET),
-                stats: &stats,
-            };
-            match ha.check(ctx).await {
-                Ok(()) => json!({
-                    "reachable": true,
-                    "latency_ms": probe_started.elapsed().as_secs_f64() * 1000.0,
-                }),
-                Err(e) => json!({"reachable": false, "error": e.to_string()}),
-            }
-        }
-    };
-    let mut home_assistant = ha.describe();
+/// What the health report is made of.
+pub struct Sources<'a> {
+    pub settings: &'a Settings,
+    pub registry: &'a ComponentRegistry,
+    pub capabilities: &'a Capabilities,
+    pub response_cache_entries: usize,
+}
+
+pub async fn report(sources: Sources<'_>, deadline: Instant) -> Value {
+    let ha = &sources.capabilities.home_assistant;
+    let reachability = ha.probe(deadline.min(Instant::now() + PROBE_BUDGET)).await;
+    let mut capabilities = sources.capabilities.describe();
+    // Home Assistant is reported on its own, with its reachability.
+    let mut home_assistant = capabilities
+        .remove("home-assistant")
+        .unwrap_or_else(|| json!({}));
     if let (Some(target), Some(fields)) = (home_assistant.as_object_mut(), reachability.as_object())
     {
         target.extend(fields.clone());
@@ -50,15 +39,14 @@ pub async fn report(gateway: &Gateway, deadline: Instant) -> Value {
         "lee": {
             "version": env!("CARGO_PKG_VERSION"),
             "status": if healthy { "ok" } else { "degraded" },
-            "wit": "lee:gateway@0.1.1",
+            "wit": lee_contract::wit_package(),
         },
         "home_assistant": home_assistant,
-        "components": gateway.registry.describe(),
-        "runtime": gateway.registry.counters.describe(),
-        "component_caches": gateway.capabilities.cache.describe(),
-        "response_cache_entries": gateway.responses.len(),
-        "metrics_emitted": gateway.capabilities.metrics.emitted(),
-        "configuration": gateway.settings.redacted_json(),
-        "manifest": gateway.registry.manifest().path(),
+        "capabilities": capabilities,
+        "components": sources.registry.describe(),
+        "runtime": sources.registry.counters.describe(),
+        "response_cache_entries": sources.response_cache_entries,
+        "configuration": sources.settings.redacted_json(),
+        "manifest": sources.registry.manifest().path(),
     })
 }

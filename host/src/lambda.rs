@@ -6,8 +6,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use lambda_runtime::{LambdaEvent, service_fn};
-use serde_json::Value;
+use serde_json::value::RawValue;
 
+use crate::event::Event;
 use crate::gateway::Gateway;
 use crate::response::Response;
 
@@ -26,12 +27,16 @@ fn deadline_instant(deadline_ms: u64) -> Option<Instant> {
 pub async fn run(gateway: Gateway) -> anyhow::Result<()> {
     gateway.warm(WARM_BUDGET).await;
     let gateway = Arc::new(gateway);
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
+    // The payload stays text (a `RawValue` checks it is JSON without building a tree):
+    // the component gets exactly what Lambda delivered.
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Box<RawValue>>| {
         let gateway = gateway.clone();
         async move {
             let deadline = deadline_instant(event.context.deadline);
             let request_id = event.context.request_id.clone();
-            let outcome = gateway.handle(event.payload, &request_id, deadline).await?;
+            let text: Box<str> = event.payload.into();
+            let event = Event::parse(text.into())?;
+            let outcome = gateway.handle(event, &request_id, deadline).await?;
             tracing::info!(request_id, timings = %serde_json::to_string(&outcome.timings).unwrap_or_default(), "invocation done");
             Ok::<Response, lambda_runtime::Error>(outcome.response)
         }

@@ -2,13 +2,17 @@
 //! directives and Alexa custom-skill requests by running one WebAssembly component per
 //! Home Assistant feature, and reaches Home Assistant only on the components' behalf.
 //!
-//! Tree: `runtime` (engine, manifest, loading, Stores), `capabilities` (one module per
-//! WIT import), `router` + `envelope` (protocols), `gateway` (the one code path),
-//! `health`, `settings`, and `cli` / `lambda` (front ends).
+//! Tree: `bindings` (the WIT, generated), `capabilities` (one module per WIT import,
+//! one registration table), `runtime` (engine, manifest, loading, Stores), `event` +
+//! `router` + `envelope` + `response` (protocols), `gateway` (the one code path) with
+//! `health` and `response_cache`, `ttl_map` (every expiring map), `settings`, `logging`,
+//! and `cli` / `lambda` (front ends).
 
+pub mod bindings;
 pub mod capabilities;
 pub mod cli;
 pub mod envelope;
+pub mod event;
 pub mod gateway;
 pub mod health;
 pub mod lambda;
@@ -18,3 +22,4 @@ pub mod response_cache;
 pub mod router;
 pub mod runtime;
 pub mod settings;
+pub mod ttl_map;

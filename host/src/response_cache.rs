@@ -5,38 +5,39 @@
 //! token, never the token, and are served only while Home Assistant has accepted that
 //! token recently (the caller checks).
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::response::Response;
 use crate::settings::Secret;
+use crate::ttl_map::{Capacity, Overflow, TtlMap};
 
-/// Most entries kept (one per route and token; a home has few tokens).
+/// Most entries kept (one per route and token; a home has few tokens). When full of
+/// fresh entries, a new answer is not cached (the ones in use stay).
 const MAX_ENTRIES: usize = 32;
+/// The longest any entry lives, whatever its route asks for.
+const MAX_TTL: Duration = Duration::from_secs(3600);
 
 /// Route and token hash.
 type Key = (String, [u8; 32]);
 
-/// When stored, for how long, and the answer.
-struct Entry {
-    stored_at: Instant,
-    ttl: Duration,
-    response: Response,
-}
-
-impl Entry {
-    fn fresh(&self) -> bool {
-        self.stored_at.elapsed() <= self.ttl
-    }
-}
-
-#[derive(Default)]
 pub struct ResponseCache {
-    entries: Mutex<HashMap<Key, Entry>>,
+    entries: Mutex<TtlMap<Key, Response>>,
+}
+
+impl Default for ResponseCache {
+    fn default() -> Self {
+        Self {
+            entries: Mutex::new(TtlMap::new(
+                MAX_TTL,
+                Capacity::entries(MAX_ENTRIES),
+                Overflow::Refuse,
+            )),
+        }
+    }
 }
 
 fn key(route: &str, token: &Secret) -> Key {
@@ -47,37 +48,21 @@ fn key(route: &str, token: &Secret) -> Key {
 }
 
 impl ResponseCache {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Key, Entry>> {
+    fn lock(&self) -> MutexGuard<'_, TtlMap<Key, Response>> {
         self.entries.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// A fresh copy of the cached answer for `route` and `token`, with per-request fields
     /// taken from `event`.
     pub fn get(&self, route: &str, token: &Secret, event: &Value) -> Option<Response> {
-        let stored = {
-            let entries = self.lock();
-            entries
-                .get(&key(route, token))
-                .filter(|e| e.fresh())?
-                .response
-                .clone()
-        };
+        let stored = self.lock().peek(&key(route, token))?.clone();
         stored.with_alexa_header(|header| refresh_request_fields(header, event))
     }
 
     pub fn put(&self, route: &str, token: &Secret, ttl: Duration, response: &Response) {
-        let mut entries = self.lock();
-        if entries.len() >= MAX_ENTRIES {
-            entries.retain(|_, e| e.fresh());
-        }
-        if entries.len() < MAX_ENTRIES {
-            let entry = Entry {
-                stored_at: Instant::now(),
-                ttl,
-                response: response.clone(),
-            };
-            entries.insert(key(route, token), entry);
-        }
+        let _ = self
+            .lock()
+            .insert_for(key(route, token), response.clone(), ttl);
     }
 
     pub fn len(&self) -> usize {

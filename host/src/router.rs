@@ -1,7 +1,8 @@
 //! Classifies an incoming event: an Alexa Smart Home directive, an Alexa custom-skill
-//! request, or a lee control event; derives the route string, the bearer token the
-//! request carries, the locale and the skill id.
+//! request, or a lee control event; derives its [`Route`] (the grammar is the
+//! contract's), the bearer token the request carries, the locale and the skill id.
 
+use lee_contract::route::{Route, Scheme};
 use serde_json::Value;
 
 use crate::settings::Secret;
@@ -19,7 +20,7 @@ pub enum Protocol {
 pub struct Classified {
     pub protocol: Protocol,
     /// e.g. `alexa:Alexa.PowerController/TurnOn`, `skill:RunScript`, `lee:health`.
-    pub route: String,
+    pub route: Route,
     pub token: Option<Secret>,
     pub locale: Option<String>,
     /// The custom skill's application id, when present.
@@ -43,26 +44,20 @@ fn str_at<'a>(value: &'a Value, pointer: &str) -> Option<&'a str> {
     value.pointer(pointer).and_then(Value::as_str)
 }
 
-/// Route names may not contain characters that would confuse route patterns.
-fn clean(part: &str) -> bool {
-    !part.is_empty()
-        && part.len() <= 128
-        && part
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
-}
-
 pub fn classify(event: &Value) -> Result<Classified, ClassifyError> {
     let Some(object) = event.as_object() else {
         return Err(ClassifyError::NotAnObject);
     };
     if let Some(what) = object.get("lee") {
-        let what = what.as_str().filter(|w| clean(w)).ok_or_else(|| {
-            ClassifyError::Malformed("lee event", "`lee` must name an action".into())
-        })?;
+        let route = what
+            .as_str()
+            .and_then(|w| Route::named(Scheme::Lee, w).ok())
+            .ok_or_else(|| {
+                ClassifyError::Malformed("lee event", "`lee` must name an action".into())
+            })?;
         return Ok(Classified {
             protocol: Protocol::Lee,
-            route: format!("lee:{what}"),
+            route,
             token: None,
             locale: None,
             skill_id: None,
@@ -71,12 +66,12 @@ pub fn classify(event: &Value) -> Result<Classified, ClassifyError> {
     if let Some(directive) = object.get("directive") {
         let namespace = str_at(directive, "/header/namespace").unwrap_or_default();
         let name = str_at(directive, "/header/name").unwrap_or_default();
-        if !clean(namespace) || !clean(name) {
-            return Err(ClassifyError::Malformed(
+        let route = Route::alexa(namespace, name).map_err(|_| {
+            ClassifyError::Malformed(
                 "Alexa directive",
                 "header.namespace and header.name are required".into(),
-            ));
-        }
+            )
+        })?;
         let token = [
             "/endpoint/scope/token",
             "/payload/scope/token",
@@ -88,7 +83,7 @@ pub fn classify(event: &Value) -> Result<Classified, ClassifyError> {
         .map(Secret::new);
         return Ok(Classified {
             protocol: Protocol::SmartHome,
-            route: format!("alexa:{namespace}/{name}"),
+            route,
             token,
             locale: None,
             skill_id: None,
@@ -99,20 +94,16 @@ pub fn classify(event: &Value) -> Result<Classified, ClassifyError> {
     {
         let route = if kind == "IntentRequest" {
             let intent = str_at(request, "/intent/name").unwrap_or_default();
-            if !clean(intent) {
-                return Err(ClassifyError::Malformed(
+            Route::named(Scheme::Skill, intent).map_err(|_| {
+                ClassifyError::Malformed(
                     "skill IntentRequest",
                     "request.intent.name is required".into(),
-                ));
-            }
-            format!("skill:{intent}")
-        } else if clean(kind) {
-            format!("skill:{kind}")
+                )
+            })?
         } else {
-            return Err(ClassifyError::Malformed(
-                "skill request",
-                "request.type is invalid".into(),
-            ));
+            Route::named(Scheme::Skill, kind).map_err(|_| {
+                ClassifyError::Malformed("skill request", "request.type is invalid".into())
+            })?
         };
         let token = [
             "/context/System/user/accessToken",
@@ -154,7 +145,7 @@ mod tests {
         }}))
         .unwrap();
         assert_eq!(c.protocol, Protocol::SmartHome);
-        assert_eq!(c.route, "alexa:Alexa.PowerController/TurnOn");
+        assert_eq!(c.route.as_str(), "alexa:Alexa.PowerController/TurnOn");
         assert_eq!(c.token.unwrap().expose(), "tok");
     }
 
@@ -176,11 +167,11 @@ mod tests {
             "request": {"type": "IntentRequest", "locale": "en-US", "intent": {"name": "RunScript", "slots": {}}}
         }))
         .unwrap();
-        assert_eq!(c.route, "skill:RunScript");
+        assert_eq!(c.route.as_str(), "skill:RunScript");
         assert_eq!(c.locale.as_deref(), Some("en-US"));
         assert_eq!(c.skill_id.as_deref(), Some("amzn1.ask.skill.x"));
         let launch = classify(&json!({"request": {"type": "LaunchRequest"}})).unwrap();
-        assert_eq!(launch.route, "skill:LaunchRequest");
+        assert_eq!(launch.route.as_str(), "skill:LaunchRequest");
     }
 
     #[test]
@@ -199,7 +190,7 @@ mod tests {
             Err(ClassifyError::Malformed(..))
         ));
         assert_eq!(
-            classify(&json!({"lee": "health"})).unwrap().route,
+            classify(&json!({"lee": "health"})).unwrap().route.as_str(),
             "lee:health"
         );
     }

@@ -23,8 +23,8 @@ fn components_load_lazily_and_lru_unloads_beyond_the_cap() {
     std::fs::write(&manifest, text).unwrap();
     let gateway = gateway(&dir.path());
     let rt = runtime();
-    assert!(!gateway.registry.is_loaded("scripts"));
-    assert!(!gateway.registry.is_loaded("automations"));
+    assert!(!gateway.registry().is_loaded("scripts"));
+    assert!(!gateway.registry().is_loaded("automations"));
 
     let listed = handle(&rt, &gateway, intent("ListAutomations", &[]));
     assert!(
@@ -32,18 +32,18 @@ fn components_load_lazily_and_lru_unloads_beyond_the_cap() {
         "{}",
         listed.response
     );
-    assert!(gateway.registry.is_loaded("automations"));
+    assert!(gateway.registry().is_loaded("automations"));
     let asked = handle(&rt, &gateway, intent("RunScript", &[]));
     assert_eq!(speech(&asked), "Which script should I run?");
-    assert!(gateway.registry.is_loaded("scripts"));
+    assert!(gateway.registry().is_loaded("scripts"));
     assert!(
-        !gateway.registry.is_loaded("automations"),
+        !gateway.registry().is_loaded("automations"),
         "evicted beyond the cap of 1"
     );
 
     let again = handle(&rt, &gateway, intent("ListAutomations", &[]));
     assert!(speech(&again).starts_with("You have"));
-    let counters = gateway.registry.counters.describe();
+    let counters = gateway.registry().counters.describe();
     assert_eq!(counters["loads"], 3, "{counters}");
     assert_eq!(counters["unloads"], 2, "{counters}");
     assert_eq!(counters["instantiations"], 3, "{counters}");
@@ -132,7 +132,7 @@ fn discovery_repeats_come_from_the_response_cache_for_an_accepted_token() {
     assert!(!first.timings.cached);
     assert!(first.timings.ha_calls >= 1);
     assert!(endpoints(&first).as_array().is_some_and(|e| e.len() > 50));
-    let instantiations = gateway.registry.counters.describe()["instantiations"].clone();
+    let instantiations = gateway.registry().counters.describe()["instantiations"].clone();
 
     let second = handle(&rt, &gateway, discover.clone());
     assert!(second.timings.cached, "served from the response cache");
@@ -145,7 +145,7 @@ fn discovery_repeats_come_from_the_response_cache_for_an_accepted_token() {
     );
     lee_e2e::assert_alexa_valid(&second.response);
     assert_eq!(
-        gateway.registry.counters.describe()["instantiations"],
+        gateway.registry().counters.describe()["instantiations"],
         instantiations,
         "no component ran"
     );

@@ -294,7 +294,8 @@ fn a_component_granted_only_timers_cannot_turn_off_a_light() {
 
 /// Home Assistant's persistent notifications, over its websocket API.
 fn persistent_notifications() -> Vec<Value> {
-    use lee::capabilities::home_assistant::client::{CallContext, CallStats};
+    use lee::capabilities::home_assistant::breaker::CircuitBreaker;
+    use lee::capabilities::home_assistant::call::{CallContext, CallStats};
     use lee::capabilities::home_assistant::websocket::run_commands;
     let ha = HomeAssistant::get();
     let tls = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
@@ -316,6 +317,7 @@ fn persistent_notifications() -> Vec<Value> {
         .block_on(run_commands(
             &ha.url,
             std::sync::Arc::new(tls),
+            &CircuitBreaker::default(),
             ctx,
             &[json!({"type": "persistent_notification/get"})],
             None,

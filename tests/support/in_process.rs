@@ -4,7 +4,8 @@
 
 use std::path::Path;
 
-use lee::capabilities::metrics::MetricsSink;
+use lee::capabilities::MetricsSink;
+use lee::event::Event;
 use lee::gateway::{Gateway, Timings};
 use lee::settings::Settings;
 use serde_json::Value;
@@ -51,7 +52,7 @@ pub struct Handled {
 /// Handles one well-formed event.
 pub fn handle(rt: &tokio::runtime::Runtime, gateway: &Gateway, event: Value) -> Handled {
     let outcome = rt
-        .block_on(gateway.handle(event, "in-process-test", None))
+        .block_on(gateway.handle(Event::from_json(event), "in-process-test", None))
         .expect("a well-formed event is always answered");
     Handled {
         response: outcome.response.json(),

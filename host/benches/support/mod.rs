@@ -6,7 +6,9 @@
 
 use std::path::{Path, PathBuf};
 
+use lee::event::Event;
 use lee::settings::Settings;
+use serde_json::Value;
 
 pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -51,4 +53,10 @@ pub fn components_dir(edit: impl FnOnce(&Path, String) -> String) -> tempfile::T
     std::fs::write(dir.path().join("lee.toml"), manifest).expect("write manifest");
     lee::cli::precompile(dir.path()).expect("precompile");
     dir
+}
+
+/// The event as the gateway takes it. Built from JSON each iteration (a clone and one
+/// serialisation, the same work the host did before it kept the received text).
+pub fn event_of(json: &Value) -> Event {
+    Event::from_json(json.clone())
 }

@@ -1,47 +1,54 @@
-//! `lee:gateway/cache`: a TTL key/value store namespaced per component with a byte
-//! quota. Hand-written rather than a cache crate because a quota must refuse a write
-//! (the guest gets `quota-exceeded`), not silently evict another entry.
+//! The cache capability (`lee:gateway/cache`): a TTL key/value store namespaced per
+//! component with a byte quota from its grant. A full quota refuses the write (the guest
+//! gets `quota-exceeded`) instead of silently evicting another of its entries.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use wasmtime::component::{HasSelf, Linker};
 
-use crate::runtime::bindings::lee::gateway::cache::{self as wit, CacheError};
-use crate::runtime::state::HostState;
+use super::shape::{Capability, ComponentInfo, Grant, Init, Scope};
+use crate::bindings::gateway::cache::{self as wit, CacheError};
+use crate::ttl_map::{Capacity, Full, Overflow, TtlMap};
 
 /// TTL used when the guest passes 0, and the longest TTL accepted.
 pub const DEFAULT_TTL: Duration = Duration::from_secs(3600);
 pub const MAX_TTL: Duration = Duration::from_secs(24 * 3600);
 const MAX_KEY_BYTES: usize = 512;
+/// Entries one component may hold, whatever their size.
+const MAX_ENTRIES: usize = 65_536;
 
-#[derive(Default)]
+/// The `cache` part of `[component.grants]`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CacheGrant {
+    /// Quota in bytes; 0 means the component is not linked with the `cache` interface.
+    #[serde(default)]
+    pub cache_bytes: u64,
+}
+
+impl Grant for CacheGrant {
+    const KEYS: &'static [&'static str] = &["cache_bytes"];
+}
+
 struct Namespace {
-    entries: HashMap<String, (Vec<u8>, Instant)>,
-    bytes: u64,
+    quota: u64,
+    entries: TtlMap<String, Vec<u8>>,
 }
 
 impl Namespace {
-    fn entry_size(key: &str, value: &[u8]) -> u64 {
-        (key.len() + value.len()) as u64
-    }
-
-    fn purge_expired(&mut self, now: Instant) {
-        let mut freed = 0;
-        self.entries.retain(|k, (v, expires)| {
-            let keep = *expires > now;
-            if !keep {
-                freed += Self::entry_size(k, v);
-            }
-            keep
-        });
-        self.bytes -= freed;
-    }
-
-    fn remove(&mut self, key: &str) {
-        if let Some((v, _)) = self.entries.remove(key) {
-            self.bytes -= Self::entry_size(key, &v);
+    fn new(quota: u64) -> Self {
+        Self {
+            quota,
+            entries: TtlMap::new(
+                MAX_TTL,
+                Capacity::entries(MAX_ENTRIES).and_bytes(quota),
+                Overflow::Refuse,
+            )
+            .with_weigher(|key, value| (key.len() + value.len()) as u64),
         }
     }
 }
@@ -49,25 +56,21 @@ impl Namespace {
 /// All components' caches.
 #[derive(Default)]
 pub struct ComponentCaches {
-    namespaces: Mutex<HashMap<String, Namespace>>,
+    namespaces: Mutex<HashMap<Arc<str>, Namespace>>,
 }
 
 impl ComponentCaches {
-    fn with<R>(&self, component: &str, f: impl FnOnce(&mut Namespace) -> R) -> R {
-        let mut all = self.namespaces.lock().unwrap_or_else(|p| p.into_inner());
-        f(all.entry(component.to_string()).or_default())
+    fn lock(&self) -> MutexGuard<'_, HashMap<Arc<str>, Namespace>> {
+        self.namespaces.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     pub fn get(&self, component: &str, key: &str) -> Option<Vec<u8>> {
-        self.with(component, |ns| {
-            let (value, expires) = ns.entries.get(key)?;
-            (*expires > Instant::now()).then(|| value.clone())
-        })
+        self.lock().get(component)?.entries.peek(key).cloned()
     }
 
     pub fn set(
         &self,
-        component: &str,
+        component: &Arc<str>,
         quota: u64,
         key: String,
         value: Vec<u8>,
@@ -78,39 +81,68 @@ impl ComponentCaches {
                 "cache keys are limited to {MAX_KEY_BYTES} bytes"
             )));
         }
-        let ttl = if ttl.is_zero() {
-            DEFAULT_TTL
-        } else {
-            ttl.min(MAX_TTL)
-        };
-        self.with(component, |ns| {
-            let now = Instant::now();
-            ns.remove(&key);
-            let size = Namespace::entry_size(&key, &value);
-            if ns.bytes + size > quota {
-                ns.purge_expired(now);
-            }
-            if ns.bytes + size > quota {
-                return Err(CacheError::QuotaExceeded(quota));
-            }
-            ns.bytes += size;
-            ns.entries.insert(key, (value, now + ttl));
-            Ok(())
-        })
+        let ttl = if ttl.is_zero() { DEFAULT_TTL } else { ttl };
+        let mut all = self.lock();
+        let namespace = all
+            .entry(component.clone())
+            .or_insert_with(|| Namespace::new(quota));
+        if namespace.quota != quota {
+            *namespace = Namespace::new(quota);
+        }
+        namespace
+            .entries
+            .insert_for(key, value, ttl)
+            .map_err(|Full| CacheError::QuotaExceeded(quota))
     }
 
     pub fn delete(&self, component: &str, key: &str) {
-        self.with(component, |ns| ns.remove(key));
+        if let Some(namespace) = self.lock().get_mut(component) {
+            namespace.entries.remove(key);
+        }
+    }
+}
+
+impl Capability for ComponentCaches {
+    const INTERFACE: &'static str = "lee:gateway/cache";
+    type Grant = CacheGrant;
+    type Prepared = u64;
+    type Ctx = CacheCtx;
+
+    fn new(_: &Init<'_>) -> anyhow::Result<Self> {
+        Ok(Self::default())
     }
 
-    pub fn describe(&self) -> Value {
-        let all = self.namespaces.lock().unwrap_or_else(|p| p.into_inner());
+    fn linked(grant: &CacheGrant) -> bool {
+        grant.cache_bytes > 0
+    }
+
+    fn add_to_linker<T: Send + 'static>(
+        linker: &mut Linker<T>,
+        project: fn(&mut T) -> &mut CacheCtx,
+    ) -> wasmtime::Result<()> {
+        wit::add_to_linker::<T, HasSelf<CacheCtx>>(linker, project)
+    }
+
+    fn prepare(&self, _: &ComponentInfo<'_>, grant: &CacheGrant) -> Result<u64, String> {
+        Ok(grant.cache_bytes)
+    }
+
+    fn context(self: &Arc<Self>, quota: &u64, scope: &Arc<Scope>) -> CacheCtx {
+        CacheCtx {
+            caches: self.clone(),
+            quota: *quota,
+            component: scope.component_id.clone(),
+        }
+    }
+
+    fn describe(&self) -> Value {
         Value::Object(
-            all.iter()
-                .map(|(k, ns)| {
+            self.lock()
+                .iter()
+                .map(|(id, ns)| {
                     (
-                        k.clone(),
-                        json!({"entries": ns.entries.len(), "bytes": ns.bytes}),
+                        id.to_string(),
+                        json!({"entries": ns.entries.len(), "bytes": ns.entries.weight()}),
                     )
                 })
                 .collect(),
@@ -118,26 +150,30 @@ impl ComponentCaches {
     }
 }
 
-impl wit::Host for HostState {
-    fn get(&mut self, key: String) -> Option<Vec<u8>> {
-        self.capabilities.cache.get(&self.scope.component_id, &key)
+/// One invocation's cache context: the component's own namespace and quota.
+pub struct CacheCtx {
+    caches: Arc<ComponentCaches>,
+    quota: u64,
+    component: Arc<str>,
+}
+
+impl wit::Host for CacheCtx {
+    async fn get(&mut self, key: String) -> Option<Vec<u8>> {
+        self.caches.get(&self.component, &key)
     }
 
-    fn set(&mut self, key: String, value: Vec<u8>, ttl_ms: u32) -> Result<(), CacheError> {
-        let quota = self.scope.grants.cache_bytes;
-        self.capabilities.cache.set(
-            &self.scope.component_id,
-            quota,
+    async fn set(&mut self, key: String, value: Vec<u8>, ttl_ms: u32) -> Result<(), CacheError> {
+        self.caches.set(
+            &self.component,
+            self.quota,
             key,
             value,
             Duration::from_millis(u64::from(ttl_ms)),
         )
     }
 
-    fn delete(&mut self, key: String) {
-        self.capabilities
-            .cache
-            .delete(&self.scope.component_id, &key)
+    async fn delete(&mut self, key: String) {
+        self.caches.delete(&self.component, &key)
     }
 }
 
@@ -148,16 +184,17 @@ mod tests {
     #[test]
     fn quota_refuses_and_namespaces_are_separate() {
         let caches = ComponentCaches::default();
+        let (a, b): (Arc<str>, Arc<str>) = (Arc::from("a"), Arc::from("b"));
         let ttl = Duration::from_secs(60);
-        caches.set("a", 10, "k".into(), vec![0; 8], ttl).unwrap();
+        caches.set(&a, 10, "k".into(), vec![0; 8], ttl).unwrap();
         assert!(matches!(
-            caches.set("a", 10, "k2".into(), vec![0; 8], ttl),
+            caches.set(&a, 10, "k2".into(), vec![0; 8], ttl),
             Err(CacheError::QuotaExceeded(10))
         ));
         // Replacing a key frees its old bytes first.
-        caches.set("a", 10, "k".into(), vec![1; 9], ttl).unwrap();
+        caches.set(&a, 10, "k".into(), vec![1; 9], ttl).unwrap();
         assert_eq!(caches.get("a", "k"), Some(vec![1; 9]));
-        assert_eq!(caches.get("b", "k"), None);
+        assert_eq!(caches.get(&b, "k"), None);
         caches.delete("a", "k");
         assert_eq!(caches.get("a", "k"), None);
     }
@@ -165,13 +202,14 @@ mod tests {
     #[test]
     fn entries_expire() {
         let caches = ComponentCaches::default();
+        let a: Arc<str> = Arc::from("a");
         caches
-            .set("a", 100, "k".into(), vec![1], Duration::from_millis(1))
+            .set(&a, 100, "k".into(), vec![1], Duration::from_millis(1))
             .unwrap();
         std::thread::sleep(Duration::from_millis(3));
         assert_eq!(caches.get("a", "k"), None);
         caches
-            .set("a", 100, "k2".into(), vec![0; 90], Duration::from_secs(1))
+            .set(&a, 100, "k2".into(), vec![0; 90], Duration::from_secs(1))
             .unwrap();
     }
 }

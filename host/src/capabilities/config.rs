@@ -1,29 +1,33 @@
-//! `lee:gateway/config`: a component's own settings, from its manifest `config` table
-//! with `LEE_<COMPONENT>_<KEY>` environment overrides applied once at load time.
+//! The config capability (`lee:gateway/config`): a component's own settings, from its
+//! manifest `config` table with `LEE_<COMPONENT>_<KEY>` environment overrides applied
+//! once at load time.
+
+use std::sync::Arc;
 
 use serde_json::{Map, Value};
+use wasmtime::component::{HasSelf, Linker};
 
-use crate::runtime::bindings::lee::gateway::config as wit;
-use crate::runtime::state::HostState;
+use super::shape::{Capability, ComponentInfo, Init, NoGrant, Scope};
+use crate::bindings::gateway::config as wit;
 
-/// Builds the settings a component sees: the manifest table, then environment overrides
+/// Builds the config a component sees: the manifest table, then environment overrides
 /// (`LEE_SCRIPTS_DEFAULT_VARIABLES` overrides `default_variables` of component `scripts`).
-pub fn component_settings(
+pub fn component_config(
     component_id: &str,
     table: &toml::Table,
     env: impl Fn(&str) -> Option<String>,
 ) -> Map<String, Value> {
-    let mut settings: Map<String, Value> = table
+    let mut config: Map<String, Value> = table
         .iter()
         .map(|(k, v)| (k.clone(), serde_json::to_value(v).unwrap_or(Value::Null)))
         .collect();
     let prefix = format!("LEE_{}_", env_name(component_id));
     for key in table.keys() {
         if let Some(value) = env(&format!("{prefix}{}", env_name(key))) {
-            settings.insert(key.clone(), Value::String(value));
+            config.insert(key.clone(), Value::String(value));
         }
     }
-    settings
+    config
 }
 
 fn env_name(name: &str) -> String {
@@ -38,16 +42,64 @@ fn env_name(name: &str) -> String {
         .collect()
 }
 
-impl wit::Host for HostState {
-    fn get(&mut self, key: String) -> Option<String> {
-        self.scope.config.get(&key).map(|v| match v {
+/// Every component gets its own config; nothing is shared across components.
+pub struct Config;
+
+impl Capability for Config {
+    const INTERFACE: &'static str = "lee:gateway/config";
+    type Grant = NoGrant;
+    type Prepared = Arc<Map<String, Value>>;
+    type Ctx = ConfigCtx;
+
+    fn new(_: &Init<'_>) -> anyhow::Result<Self> {
+        Ok(Config)
+    }
+
+    fn linked(_: &NoGrant) -> bool {
+        true
+    }
+
+    fn add_to_linker<T: Send + 'static>(
+        linker: &mut Linker<T>,
+        project: fn(&mut T) -> &mut ConfigCtx,
+    ) -> wasmtime::Result<()> {
+        wit::add_to_linker::<T, HasSelf<ConfigCtx>>(linker, project)
+    }
+
+    fn prepare(
+        &self,
+        component: &ComponentInfo<'_>,
+        _: &NoGrant,
+    ) -> Result<Arc<Map<String, Value>>, String> {
+        Ok(Arc::new(component_config(
+            component.id,
+            component.config,
+            |name| std::env::var(name).ok(),
+        )))
+    }
+
+    fn context(self: &Arc<Self>, config: &Arc<Map<String, Value>>, _: &Arc<Scope>) -> ConfigCtx {
+        ConfigCtx {
+            config: config.clone(),
+        }
+    }
+}
+
+/// One invocation's config context.
+pub struct ConfigCtx {
+    config: Arc<Map<String, Value>>,
+}
+
+impl wit::Host for ConfigCtx {
+    async fn get(&mut self, key: String) -> Option<String> {
+        self.config.get(&key).map(|v| match v {
             Value::String(s) => s.clone(),
             other => other.to_string(),
         })
     }
 
-    fn all(&mut self) -> String {
-        Value::Object((*self.scope.config).clone()).to_string()
+    async fn all(&mut self) -> String {
+        Value::Object((*self.config).clone()).to_string()
     }
 }
 
@@ -58,10 +110,10 @@ mod tests {
     #[test]
     fn env_overrides_manifest_values() {
         let table: toml::Table = toml::from_str("default_variables = '{}'\nlimit = 3").unwrap();
-        let settings = component_settings("my-comp", &table, |name| {
+        let config = component_config("my-comp", &table, |name| {
             (name == "LEE_MY_COMP_LIMIT").then(|| "7".to_string())
         });
-        assert_eq!(settings["limit"], Value::String("7".into()));
-        assert_eq!(settings["default_variables"], Value::String("{}".into()));
+        assert_eq!(config["limit"], Value::String("7".into()));
+        assert_eq!(config["default_variables"], Value::String("{}".into()));
     }
 }

@@ -1,8 +1,12 @@
-//! `lee:gateway/log`: guest log lines become host tracing events tagged with the
-//! component id and request id (JSON in Lambda).
+//! The log capability (`lee:gateway/log`): guest log lines become host tracing events
+//! tagged with the component id and request id (JSON in Lambda).
 
-use crate::runtime::bindings::lee::gateway::log::{self as wit, Level};
-use crate::runtime::state::HostState;
+use std::sync::Arc;
+
+use wasmtime::component::{HasSelf, Linker};
+
+use super::shape::{Capability, ComponentInfo, Init, NoGrant, Scope};
+use crate::bindings::gateway::log::{self as wit, Level};
 
 /// Longest guest message or field value kept.
 const MAX_TEXT: usize = 4096;
@@ -15,8 +19,48 @@ fn clip(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-impl wit::Host for HostState {
-    fn log(&mut self, level: Level, message: String, fields: Vec<(String, String)>) {
+/// Guest logging; stateless across invocations.
+pub struct Log;
+
+impl Capability for Log {
+    const INTERFACE: &'static str = "lee:gateway/log";
+    type Grant = NoGrant;
+    type Prepared = ();
+    type Ctx = LogCtx;
+
+    fn new(_: &Init<'_>) -> anyhow::Result<Self> {
+        Ok(Log)
+    }
+
+    fn linked(_: &NoGrant) -> bool {
+        true
+    }
+
+    fn add_to_linker<T: Send + 'static>(
+        linker: &mut Linker<T>,
+        project: fn(&mut T) -> &mut LogCtx,
+    ) -> wasmtime::Result<()> {
+        wit::add_to_linker::<T, HasSelf<LogCtx>>(linker, project)
+    }
+
+    fn prepare(&self, _: &ComponentInfo<'_>, _: &NoGrant) -> Result<(), String> {
+        Ok(())
+    }
+
+    fn context(self: &Arc<Self>, _: &(), scope: &Arc<Scope>) -> LogCtx {
+        LogCtx {
+            scope: scope.clone(),
+        }
+    }
+}
+
+/// One invocation's log context: who is logging.
+pub struct LogCtx {
+    scope: Arc<Scope>,
+}
+
+impl wit::Host for LogCtx {
+    async fn log(&mut self, level: Level, message: String, fields: Vec<(String, String)>) {
         let fields = serde_json::Value::Object(
             fields
                 .iter()

@@ -1,15 +1,19 @@
-//! `lee:gateway/metrics` and the host's own metrics. In Lambda each invocation's metrics
-//! are written as one CloudWatch Embedded Metric Format line; locally they are only
-//! counted (the CLI's stdout carries the response alone).
+//! The metrics capability (`lee:gateway/metrics`) and the host's own per-invocation
+//! metrics. In Lambda each invocation's metrics are written as CloudWatch Embedded
+//! Metric Format lines; locally they are only counted (the CLI's stdout carries the
+//! response alone).
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::sync::Mutex;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use serde_json::{Value, json};
+use wasmtime::component::{HasSelf, Linker};
 
-use crate::runtime::bindings::lee::gateway::metrics as wit;
-use crate::runtime::state::HostState;
+pub use super::shape::MetricsSink;
+use super::shape::{Capability, ComponentInfo, Init, NoGrant, Report, Scope};
+use crate::bindings::gateway::metrics as wit;
 
 /// Metric samples gathered during one invocation.
 #[derive(Debug, Default, Clone)]
@@ -84,32 +88,22 @@ impl MetricBatch {
     }
 }
 
-/// Where metrics go.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MetricsSink {
-    /// Print EMF lines on stdout (Lambda's log stream).
-    Emf,
-    /// Count only.
-    Discard,
-}
-
 /// Process-wide metrics state.
 pub struct Metrics {
     sink: MetricsSink,
-    emitted: Mutex<u64>,
+    emitted: AtomicU64,
 }
 
 impl Metrics {
     pub fn new(sink: MetricsSink) -> Self {
         Self {
             sink,
-            emitted: Mutex::new(0),
+            emitted: AtomicU64::new(0),
         }
     }
 
     pub fn emit(&self, batch: &MetricBatch) {
-        let mut emitted = self.emitted.lock().unwrap_or_else(|p| p.into_inner());
-        *emitted += batch.samples.len() as u64;
+        self.emitted.fetch_add(batch.samples.len() as u64, Relaxed);
         if self.sink == MetricsSink::Emf {
             let now = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
@@ -123,24 +117,90 @@ impl Metrics {
     }
 
     pub fn emitted(&self) -> u64 {
-        *self.emitted.lock().unwrap_or_else(|p| p.into_inner())
+        self.emitted.load(Relaxed)
     }
 }
 
-impl HostState {
+impl Capability for Metrics {
+    const INTERFACE: &'static str = "lee:gateway/metrics";
+    type Grant = NoGrant;
+    type Prepared = ();
+    type Ctx = MetricsCtx;
+
+    fn new(init: &Init<'_>) -> anyhow::Result<Self> {
+        Ok(Metrics::new(init.metrics_sink))
+    }
+
+    fn linked(_: &NoGrant) -> bool {
+        true
+    }
+
+    fn add_to_linker<T: Send + 'static>(
+        linker: &mut Linker<T>,
+        project: fn(&mut T) -> &mut MetricsCtx,
+    ) -> wasmtime::Result<()> {
+        wit::add_to_linker::<T, HasSelf<MetricsCtx>>(linker, project)
+    }
+
+    fn prepare(&self, _: &ComponentInfo<'_>, _: &NoGrant) -> Result<(), String> {
+        Ok(())
+    }
+
+    fn context(self: &Arc<Self>, _: &(), scope: &Arc<Scope>) -> MetricsCtx {
+        MetricsCtx {
+            component: scope.component_id.clone(),
+            batch: MetricBatch::default(),
+        }
+    }
+
+    /// Adds the host's own metrics to what the guest recorded and emits them.
+    fn finish(&self, mut ctx: MetricsCtx, report: &Report) {
+        let dimensions: BTreeMap<String, String> =
+            [("component".to_string(), ctx.component.to_string())].into();
+        let failed = if report.failed { 1.0 } else { 0.0 };
+        let batch = &mut ctx.batch;
+        batch.push("Invocations", 1.0, "Count", dimensions.clone());
+        batch.push("Failures", failed, "Count", dimensions.clone());
+        batch.push(
+            "HaCalls",
+            f64::from(report.ha_calls),
+            "Count",
+            dimensions.clone(),
+        );
+        batch.push(
+            "GuestMs",
+            report.guest.as_secs_f64() * 1000.0,
+            "Milliseconds",
+            dimensions,
+        );
+        self.emit(batch);
+    }
+
+    fn describe(&self) -> Value {
+        json!({"emitted": self.emitted()})
+    }
+}
+
+/// One invocation's metrics context: what the guest recorded.
+pub struct MetricsCtx {
+    component: Arc<str>,
+    batch: MetricBatch,
+}
+
+impl MetricsCtx {
     fn metric(&mut self, name: &str, value: f64, unit: &str, dimensions: Vec<(String, String)>) {
         let mut dims: BTreeMap<String, String> = dimensions.into_iter().take(8).collect();
-        dims.insert("component".into(), self.scope.component_id.to_string());
-        self.metrics.push(name, value, unit, dims);
+        dims.insert("component".into(), self.component.to_string());
+        self.batch.push(name, value, unit, dims);
     }
 }
 
-impl wit::Host for HostState {
-    fn counter(&mut self, name: String, value: f64, dimensions: Vec<(String, String)>) {
+impl wit::Host for MetricsCtx {
+    async fn counter(&mut self, name: String, value: f64, dimensions: Vec<(String, String)>) {
         self.metric(&name, value, "Count", dimensions);
     }
 
-    fn histogram(
+    async fn histogram(
         &mut self,
         name: String,
         value: f64,

@@ -1,25 +1,26 @@
-//! One invocation of one component: a fresh Store with the component's memory cap and
-//! deadline, instantiate from the cached InstancePre, call `handle`, drop everything.
-//! Traps, timeouts and memory-limit hits come back as errors; the host carries on.
+//! One invocation of one component: a fresh Store with the component's memory cap,
+//! deadline and capability contexts, instantiate from the cached InstancePre, call
+//! `handle`, let the capabilities finish (metrics), drop everything. Traps, timeouts and
+//! memory-limit hits come back as errors; the host carries on.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use wasmtime::{Store, Trap};
 
-use super::bindings::{Failure, Invocation};
 use super::engine::ticks_for;
 use super::loader::LoadedComponent;
 use super::registry::{ComponentRegistry, Counters};
-use super::state::{HostState, InvocationScope};
-use crate::capabilities::Capabilities;
-use crate::capabilities::home_assistant::CallStats;
+use super::store::StoreData;
+use crate::bindings::{Failure, Invocation};
+use crate::capabilities::{Report, Scope};
 use crate::settings::Secret;
 
 /// What the gateway asks the runtime to run.
 pub struct InvocationRequest {
     pub request_id: Arc<str>,
     pub route: String,
+    /// The event's text exactly as the host received it.
     pub event: String,
     pub locale: Option<String>,
     /// The latest moment the component may still run (Lambda and Alexa limits applied).
@@ -42,20 +43,20 @@ pub enum InvokeError {
     Instantiate(String),
 }
 
-/// Where the time went.
+/// Where the time went, and the Home Assistant round trips made.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct InvokeTimings {
     pub instantiate: Duration,
     pub guest: Duration,
+    pub ha_calls: u32,
+    pub ha_us: u64,
 }
 
 /// Runs one invocation of an already loaded component.
 pub async fn invoke(
     registry: &ComponentRegistry,
-    capabilities: &Arc<Capabilities>,
     loaded: &LoadedComponent,
     request: InvocationRequest,
-    stats: Arc<CallStats>,
 ) -> (Result<String, InvokeError>, InvokeTimings) {
     let mut timings = InvokeTimings::default();
     let limits = &loaded.entry.limits;
@@ -67,18 +68,17 @@ pub async fn invoke(
     if budget.is_zero() {
         return (Err(InvokeError::Timeout(0)), timings);
     }
-    let scope = InvocationScope {
+    let scope = Arc::new(Scope {
         component_id: Arc::from(loaded.entry.id.as_str()),
         request_id: request.request_id.clone(),
-        grants: loaded.grants.clone(),
-        config: loaded.settings.clone(),
-        request_token: request.request_token,
         deadline,
-        memory_bytes: (limits.memory_mib as usize) << 20,
-    };
-    let engine = registry.engine();
-    let mut store = Store::new(engine, HostState::new(scope, capabilities.clone(), stats));
-    store.limiter(|state| &mut state.memory);
+        request_token: request.request_token,
+    });
+    let capabilities = registry.capabilities();
+    let contexts = capabilities.contexts(&loaded.prepared, &scope);
+    let memory_bytes = (limits.memory_mib as usize) << 20;
+    let mut store = Store::new(registry.engine(), StoreData::new(contexts, memory_bytes));
+    store.limiter(|data| &mut data.memory);
     store.set_epoch_deadline(ticks_for(budget));
     store.epoch_deadline_trap();
 
@@ -123,8 +123,15 @@ pub async fn invoke(
             classify_trap(registry, &store, e, limits.memory_mib, budget, false)
         }
     };
-    record_host_metrics(&mut store, &result, &timings);
-    capabilities.metrics.emit(&store.data().metrics);
+    let stats = store.data().contexts_ref().home_assistant.stats();
+    timings.ha_calls = stats.calls();
+    timings.ha_us = stats.micros();
+    let report = Report {
+        failed: result.is_err(),
+        guest: timings.guest,
+        ha_calls: timings.ha_calls,
+    };
+    capabilities.finish(store.into_data().into_contexts(), &report);
     if let Err(error) = &result {
         tracing::warn!(
             component = %loaded.entry.id,
@@ -136,33 +143,6 @@ pub async fn invoke(
     (result, timings)
 }
 
-/// The host's own per-invocation metrics, emitted with the guest's (one EMF line).
-fn record_host_metrics(
-    store: &mut Store<HostState>,
-    result: &Result<String, InvokeError>,
-    timings: &InvokeTimings,
-) {
-    use std::sync::atomic::Ordering::Relaxed;
-    let state = store.data_mut();
-    let dimensions: std::collections::BTreeMap<String, String> = [(
-        "component".to_string(),
-        state.scope.component_id.to_string(),
-    )]
-    .into();
-    let ha_calls = f64::from(state.stats.calls.load(Relaxed));
-    let failed = if result.is_ok() { 0.0 } else { 1.0 };
-    let metrics = &mut state.metrics;
-    metrics.push("Invocations", 1.0, "Count", dimensions.clone());
-    metrics.push("Failures", failed, "Count", dimensions.clone());
-    metrics.push("HaCalls", ha_calls, "Count", dimensions.clone());
-    metrics.push(
-        "GuestMs",
-        timings.guest.as_secs_f64() * 1000.0,
-        "Milliseconds",
-        dimensions,
-    );
-}
-
 enum Phase {
     Instantiate(wasmtime::Error),
     Call(wasmtime::Error),
@@ -170,7 +150,7 @@ enum Phase {
 
 fn classify_trap(
     registry: &ComponentRegistry,
-    store: &Store<HostState>,
+    store: &Store<StoreData>,
     error: wasmtime::Error,
     memory_mib: u32,
     budget: Duration,

@@ -1,7 +1,7 @@
 //! Turning a manifest entry into something ready to instantiate: read the artifact,
 //! verify its sha256 against the manifest, deserialize (`.cwasm`) or compile (`.wasm`),
-//! check its imports against its grants, link only the granted interfaces, and
-//! pre-instantiate.
+//! check its imports against its grants, link WASI and only the granted interfaces,
+//! prepare each capability for the component, and pre-instantiate.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -9,13 +9,12 @@ use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 use wasmtime::Engine;
-use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::component::{Component, Linker};
 
-use super::bindings::{FeaturePre, lee};
 use super::manifest::{ComponentEntry, Manifest};
-use super::state::HostState;
-use crate::capabilities::config::component_settings;
-use crate::capabilities::grants::{Capability, Grants};
+use super::store::StoreData;
+use crate::bindings::FeaturePre;
+use crate::capabilities::{self, Capabilities, ComponentInfo, Grants, Prepared};
 
 /// Why a component could not be made ready.
 #[derive(Debug, thiserror::Error)]
@@ -48,9 +47,9 @@ pub enum LoadError {
 /// A component ready to instantiate.
 pub struct LoadedComponent {
     pub entry: Arc<ComponentEntry>,
-    pub grants: Arc<Grants>,
-    pub settings: Arc<serde_json::Map<String, serde_json::Value>>,
-    pub pre: FeaturePre<HostState>,
+    /// What each capability keeps for this component's invocations.
+    pub prepared: Prepared,
+    pub pre: FeaturePre<StoreData>,
     /// The interfaces the component really imports.
     pub imports: Vec<String>,
     pub load_time: Duration,
@@ -115,27 +114,10 @@ pub fn import_names(engine: &Engine, component: &Component) -> Vec<String> {
 
 /// A linker with WASI (sandboxed by the Store's context) and exactly the granted
 /// `lee:gateway` interfaces.
-pub fn linker_for(engine: &Engine, grants: &Grants) -> wasmtime::Result<Linker<HostState>> {
+pub fn linker_for(engine: &Engine, grants: &Grants) -> wasmtime::Result<Linker<StoreData>> {
     let mut linker = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
-    type Me = HasSelf<HostState>;
-    for capability in Capability::ALL {
-        if !grants.allows_capability(capability) {
-            continue;
-        }
-        match capability {
-            Capability::HomeAssistant => {
-                lee::gateway::home_assistant::add_to_linker::<_, Me>(&mut linker, |s| s)?
-            }
-            Capability::Http => lee::gateway::http::add_to_linker::<_, Me>(&mut linker, |s| s)?,
-            Capability::Cache => lee::gateway::cache::add_to_linker::<_, Me>(&mut linker, |s| s)?,
-            Capability::Metrics => {
-                lee::gateway::metrics::add_to_linker::<_, Me>(&mut linker, |s| s)?
-            }
-            Capability::Log => lee::gateway::log::add_to_linker::<_, Me>(&mut linker, |s| s)?,
-            Capability::Config => lee::gateway::config::add_to_linker::<_, Me>(&mut linker, |s| s)?,
-        }
-    }
+    capabilities::link(&mut linker, grants)?;
     Ok(linker)
 }
 
@@ -143,7 +125,7 @@ pub fn linker_for(engine: &Engine, grants: &Grants) -> wasmtime::Result<Linker<H
 pub fn ungranted_imports(imports: &[String], grants: &Grants) -> Vec<String> {
     imports
         .iter()
-        .filter(|name| Capability::from_import(name).is_some_and(|c| !grants.allows_capability(c)))
+        .filter(|name| capabilities::interface_of(name).is_some_and(|(_, linked)| !linked(grants)))
         .cloned()
         .collect()
 }
@@ -151,6 +133,7 @@ pub fn ungranted_imports(imports: &[String], grants: &Grants) -> Vec<String> {
 /// Makes one manifest entry ready to instantiate.
 pub fn load(
     engine: &Engine,
+    capabilities: &Capabilities,
     manifest: &Manifest,
     entry: &ComponentEntry,
 ) -> Result<LoadedComponent, LoadError> {
@@ -183,11 +166,16 @@ pub fn load(
         .map_err(|e| invalid(format!("cannot link: {e:#}")))?;
     let pre = FeaturePre::new(pre)
         .map_err(|e| invalid(format!("does not export lee:gateway/handler: {e:#}")))?;
-    let settings = component_settings(&entry.id, &entry.config, |name| std::env::var(name).ok());
+    let info = ComponentInfo {
+        id: &entry.id,
+        config: &entry.config,
+    };
+    let prepared = capabilities
+        .prepare(&info, &entry.grants)
+        .map_err(invalid)?;
     Ok(LoadedComponent {
         entry: Arc::new(entry.clone()),
-        grants: Arc::new(entry.grants.clone()),
-        settings: Arc::new(settings),
+        prepared,
         pre,
         imports,
         load_time: started.elapsed(),

@@ -26,10 +26,16 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::capabilities::grants::Grants;
+use lee_contract::route::{self, RoutePattern};
+
+use super::engine::MAX_MEMORY_BYTES;
+use crate::capabilities::Grants;
 
 /// The manifest file name inside a components directory.
 pub const MANIFEST_FILE: &str = "lee.toml";
+
+/// The largest `limits.memory_mib`: what the engine's pooling allocator reserves.
+pub const MAX_MEMORY_MIB: u32 = (MAX_MEMORY_BYTES >> 20) as u32;
 
 /// Why a manifest could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -111,7 +117,8 @@ pub struct ComponentEntry {
     #[serde(default = "default_version")]
     pub version: String,
     pub routes: Vec<String>,
-    /// Hex sha256 of `file`; required unless the host runs with `--allow-unverified`.
+    /// Hex sha256 of `file`, written by `lee precompile`; a component without one does
+    /// not load.
     #[serde(default)]
     pub sha256: Option<String>,
     #[serde(default)]
@@ -129,6 +136,24 @@ pub struct ComponentEntry {
     pub idempotent_ttl_ms: u32,
 }
 
+impl ComponentEntry {
+    /// The routes that parse as patterns (the others are reported by
+    /// [`Manifest::problems`] and never match).
+    pub fn patterns(&self) -> impl Iterator<Item = RoutePattern> + '_ {
+        self.routes
+            .iter()
+            .filter_map(|text| RoutePattern::parse(text).ok())
+    }
+
+    /// Is `route` one the host may answer from its response cache?
+    pub fn is_idempotent(&self, route: &str) -> bool {
+        self.idempotent_routes
+            .iter()
+            .filter_map(|text| RoutePattern::parse(text).ok())
+            .any(|pattern| pattern.matches(route))
+    }
+}
+
 fn default_idempotent_ttl_ms() -> u32 {
     60_000
 }
@@ -143,6 +168,8 @@ pub struct Manifest {
     pub dir: PathBuf,
     pub host: HostSection,
     pub components: Vec<ComponentEntry>,
+    /// Every valid route pattern with the index of its component, in manifest order.
+    routes: Vec<(RoutePattern, usize)>,
 }
 
 #[derive(Debug, Deserialize, Serialize)]
@@ -186,10 +213,17 @@ impl Manifest {
             path: dir.join(MANIFEST_FILE),
             source: Box::new(source),
         })?;
+        let routes = file
+            .components
+            .iter()
+            .enumerate()
+            .flat_map(|(i, c)| c.patterns().map(move |p| (p, i)))
+            .collect();
         Ok(Self {
             dir: dir.to_path_buf(),
             host: file.host,
             components: file.components,
+            routes,
         })
     }
 
@@ -204,6 +238,13 @@ impl Manifest {
 
     pub fn component(&self, id: &str) -> Option<&ComponentEntry> {
         self.components.iter().find(|c| c.id == id)
+    }
+
+    /// The component that serves `route`: an exact route first, then the longest
+    /// matching prefix pattern.
+    pub fn resolve(&self, route: &str) -> Option<&ComponentEntry> {
+        let index = route::best_match(route, self.routes.iter().map(|(p, i)| (p, *i)))?;
+        self.components.get(index)
     }
 
     /// Everything wrong with this manifest, one sentence each; empty when consistent.
@@ -248,7 +289,7 @@ impl Manifest {
                 problems.push(format!("component {:?} has no routes", entry.id));
             }
             for route in &entry.routes {
-                if let Err(why) = check_route_pattern(route) {
+                if let Err(why) = RoutePattern::parse(route) {
                     problems.push(format!("component {:?}: route {route:?} {why}", entry.id));
                 }
                 if let Some(other) = routes.insert(route.as_str(), entry.id.as_str()) {
@@ -258,9 +299,9 @@ impl Manifest {
                     ));
                 }
             }
-            if entry.limits.memory_mib == 0 || entry.limits.memory_mib > 1024 {
+            if entry.limits.memory_mib == 0 || entry.limits.memory_mib > MAX_MEMORY_MIB {
                 problems.push(format!(
-                    "component {:?}: limits.memory_mib must be 1..=1024",
+                    "component {:?}: limits.memory_mib must be 1..={MAX_MEMORY_MIB}",
                     entry.id
                 ));
             }
@@ -271,11 +312,7 @@ impl Manifest {
                 ));
             }
             for route in &entry.idempotent_routes {
-                if !entry
-                    .routes
-                    .iter()
-                    .any(|pattern| route_matches(pattern, route))
-                {
+                if !entry.patterns().any(|pattern| pattern.matches(route)) {
                     problems.push(format!(
                         "component {:?}: idempotent route {route:?} is not one of its routes",
                         entry.id
@@ -303,34 +340,6 @@ impl Manifest {
     }
 }
 
-/// Routes are `scheme:rest`, where rest may end in `*` to claim a prefix
-/// (`alexa:*`, `alexa:Alexa.PowerController/*`).
-fn check_route_pattern(route: &str) -> Result<(), &'static str> {
-    let Some((scheme, rest)) = route.split_once(':') else {
-        return Err("must look like scheme:name (e.g. skill:RunScript)");
-    };
-    if !matches!(scheme, "alexa" | "skill" | "lee" | "test") {
-        return Err("has an unknown scheme (alexa, skill, lee, test)");
-    }
-    if rest.is_empty() {
-        return Err("has an empty name");
-    }
-    if let Some(pos) = rest.find('*')
-        && pos != rest.len() - 1
-    {
-        return Err("may only use '*' as its last character");
-    }
-    Ok(())
-}
-
-/// Does `pattern` (exact, or prefix ending in `*`) match `route`?
-pub fn route_matches(pattern: &str, route: &str) -> bool {
-    match pattern.strip_suffix('*') {
-        Some(prefix) => route.starts_with(prefix),
-        None => pattern == route,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -354,7 +363,7 @@ mod tests {
         );
         let c = &m.components[0];
         assert_eq!(c.limits, Limits::default());
-        assert!(c.grants.read_states);
+        assert!(c.grants.home_assistant.read_states);
         assert_eq!(m.host.resident_cap, 8);
     }
 
@@ -390,12 +399,5 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("grnats"), "{err}");
-    }
-
-    #[test]
-    fn route_patterns_match() {
-        assert!(route_matches("alexa:*", "alexa:Alexa/ReportState"));
-        assert!(route_matches("skill:RunScript", "skill:RunScript"));
-        assert!(!route_matches("skill:RunScript", "skill:RunScripts"));
     }
 }

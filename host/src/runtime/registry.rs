@@ -10,7 +10,8 @@ use serde_json::{Value, json};
 use wasmtime::Engine;
 
 use super::loader::{self, LoadError, LoadedComponent};
-use super::manifest::{ComponentEntry, Manifest, route_matches};
+use super::manifest::{ComponentEntry, Manifest};
+use crate::capabilities::Capabilities;
 
 /// Lifecycle counters.
 #[derive(Debug, Default)]
@@ -52,15 +53,17 @@ struct Resident {
 /// Known and loaded components.
 pub struct ComponentRegistry {
     engine: Engine,
+    capabilities: Arc<Capabilities>,
     manifest: Manifest,
     resident: Mutex<Resident>,
     pub counters: Counters,
 }
 
 impl ComponentRegistry {
-    pub fn new(engine: Engine, manifest: Manifest) -> Self {
+    pub fn new(engine: Engine, capabilities: Arc<Capabilities>, manifest: Manifest) -> Self {
         Self {
             engine,
+            capabilities,
             manifest,
             resident: Mutex::new(Resident::default()),
             counters: Counters::default(),
@@ -75,23 +78,13 @@ impl ComponentRegistry {
         &self.manifest
     }
 
-    /// The component that serves `route`: an exact route first, then the longest
-    /// matching prefix pattern.
+    pub fn capabilities(&self) -> &Arc<Capabilities> {
+        &self.capabilities
+    }
+
+    /// The component that serves `route` (see [`Manifest::resolve`]).
     pub fn resolve(&self, route: &str) -> Option<&ComponentEntry> {
-        let exact = self
-            .manifest
-            .components
-            .iter()
-            .find(|c| c.routes.iter().any(|r| r == route));
-        exact.or_else(|| {
-            self.manifest
-                .components
-                .iter()
-                .flat_map(|c| c.routes.iter().map(move |r| (r, c)))
-                .filter(|(r, _)| r.ends_with('*') && route_matches(r, route))
-                .max_by_key(|(r, _)| r.len())
-                .map(|(_, c)| c)
-        })
+        self.manifest.resolve(route)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Resident> {
@@ -116,7 +109,7 @@ impl ComponentRegistry {
                 id: id.to_string(),
                 message: "not in the manifest".into(),
             })?;
-        let loaded = match loader::load(&self.engine, &self.manifest, entry) {
+        let loaded = match loader::load(&self.engine, &self.capabilities, &self.manifest, entry) {
             Ok(loaded) => Arc::new(loaded),
             Err(e) => {
                 Counters::bump(&self.counters.load_failures);
@@ -153,15 +146,6 @@ impl ComponentRegistry {
             Counters::bump(&self.counters.unloads);
             tracing::info!(component = %oldest, "component unloaded (least recently used)");
         }
-    }
-
-    /// Loads every component now (used by benchmarks and `lee components --check`).
-    pub fn load_all(&self) -> Vec<(String, Result<Arc<LoadedComponent>, LoadError>)> {
-        self.manifest
-            .components
-            .iter()
-            .map(|c| (c.id.clone(), self.get(&c.id)))
-            .collect()
     }
 
     pub fn is_loaded(&self, id: &str) -> bool {

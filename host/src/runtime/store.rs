@@ -1,19 +1,12 @@
-//! What one component invocation's Store holds: who is calling (component, request),
-//! what it may do (grants), where the host capabilities are, the deadline, and the
-//! sandboxed WASI context (no files, no environment, no network, stderr captured).
-
-use std::sync::Arc;
-use std::time::Instant;
+//! What one invocation's Store holds: the capability contexts (the Store only projects
+//! to them), the memory cap, and the sandboxed WASI context (no files, no environment,
+//! no network, stderr captured).
 
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
-use crate::capabilities::Capabilities;
-use crate::capabilities::grants::Grants;
-use crate::capabilities::home_assistant::{CallContext, CallStats, HaError};
-use crate::capabilities::metrics::MetricBatch;
-use crate::settings::Secret;
+use crate::capabilities::{Contexts, HasContexts};
 
 /// Bytes of guest stderr kept for diagnostics (panic messages).
 const STDERR_CAPTURE_BYTES: usize = 8 * 1024;
@@ -53,76 +46,38 @@ impl wasmtime::ResourceLimiter for MemoryCap {
     }
 }
 
-/// Per-invocation identity and limits handed to the Store.
-pub struct InvocationScope {
-    pub component_id: Arc<str>,
-    pub request_id: Arc<str>,
-    pub grants: Arc<Grants>,
-    pub config: Arc<serde_json::Map<String, serde_json::Value>>,
-    /// The bearer token from the request, if it carried one. Never given to the guest.
-    pub request_token: Option<Secret>,
-    pub deadline: Instant,
-    pub memory_bytes: usize,
-}
-
 /// The data of one Store.
-pub struct HostState {
-    pub scope: InvocationScope,
-    pub capabilities: Arc<Capabilities>,
-    pub stats: Arc<CallStats>,
+pub struct StoreData {
+    contexts: Contexts,
     pub memory: MemoryCap,
-    pub stderr: MemoryOutputPipe,
-    /// Metrics the guest recorded during this invocation.
-    pub metrics: MetricBatch,
+    stderr: MemoryOutputPipe,
     wasi: WasiCtx,
     table: ResourceTable,
 }
 
-impl HostState {
-    pub fn new(
-        scope: InvocationScope,
-        capabilities: Arc<Capabilities>,
-        stats: Arc<CallStats>,
-    ) -> Self {
+impl StoreData {
+    pub fn new(contexts: Contexts, memory_bytes: usize) -> Self {
         let stderr = MemoryOutputPipe::new(STDERR_CAPTURE_BYTES);
         let wasi = WasiCtx::builder().stderr(stderr.clone()).build();
         Self {
+            contexts,
             memory: MemoryCap {
-                max_bytes: scope.memory_bytes,
+                max_bytes: memory_bytes,
                 hit: false,
             },
-            scope,
-            capabilities,
-            stats,
             stderr,
-            metrics: MetricBatch::default(),
             wasi,
             table: ResourceTable::new(),
         }
     }
 
-    /// The Home Assistant call context (token + deadline), or why there is none.
-    pub fn ha_context(&self) -> Result<CallContext<'_>, HaError> {
-        let token = self
-            .capabilities
-            .home_assistant
-            .choose_token(self.scope.request_token.as_ref())
-            .ok_or(HaError::NotConfigured)?;
-        Ok(CallContext {
-            token,
-            deadline: self.scope.deadline,
-            stats: &self.stats,
-        })
+    /// The capability contexts, for the host after the call.
+    pub fn into_contexts(self) -> Contexts {
+        self.contexts
     }
 
-    /// Logs a refused call with the component and request it came from.
-    pub fn log_denied(&self, what: &str) {
-        tracing::warn!(
-            component = %self.scope.component_id,
-            request_id = %self.scope.request_id,
-            denied = what,
-            "component call refused by its grants"
-        );
+    pub fn contexts_ref(&self) -> &Contexts {
+        &self.contexts
     }
 
     /// What the guest wrote to stderr (a panic message, usually).
@@ -133,7 +88,13 @@ impl HostState {
     }
 }
 
-impl WasiView for HostState {
+impl HasContexts for StoreData {
+    fn contexts(&mut self) -> &mut Contexts {
+        &mut self.contexts
+    }
+}
+
+impl WasiView for StoreData {
     fn ctx(&mut self) -> WasiCtxView<'_> {
         WasiCtxView {
             ctx: &mut self.wasi,

@@ -13,7 +13,7 @@ pub const FAILURE_THRESHOLD: u32 = 5;
 pub const OPEN_FOR: Duration = Duration::from_secs(60);
 
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum State {
+enum Circuit {
     Closed { consecutive_failures: u32 },
     Open { until: Instant },
     HalfOpen { probe_in_flight: bool },
@@ -33,7 +33,7 @@ pub enum Admission {
 
 #[derive(Debug)]
 pub struct CircuitBreaker {
-    state: Mutex<State>,
+    circuit: Mutex<Circuit>,
     open_for: Duration,
     threshold: u32,
 }
@@ -47,7 +47,7 @@ impl Default for CircuitBreaker {
 impl CircuitBreaker {
     pub fn new(threshold: u32, open_for: Duration) -> Self {
         Self {
-            state: Mutex::new(State::Closed {
+            circuit: Mutex::new(Circuit::Closed {
                 consecutive_failures: 0,
             }),
             open_for,
@@ -55,8 +55,8 @@ impl CircuitBreaker {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state
+    fn lock(&self) -> std::sync::MutexGuard<'_, Circuit> {
+        self.circuit
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -67,25 +67,25 @@ impl CircuitBreaker {
     }
 
     fn admit_at(&self, now: Instant) -> Admission {
-        let mut state = self.lock();
-        match *state {
-            State::Closed { .. } => Admission::Allowed,
-            State::Open { until } if now >= until => {
-                *state = State::HalfOpen {
+        let mut circuit = self.lock();
+        match *circuit {
+            Circuit::Closed { .. } => Admission::Allowed,
+            Circuit::Open { until } if now >= until => {
+                *circuit = Circuit::HalfOpen {
                     probe_in_flight: true,
                 };
                 Admission::Probe
             }
-            State::Open { until } => Admission::Rejected {
+            Circuit::Open { until } => Admission::Rejected {
                 retry_in_ms: until.saturating_duration_since(now).as_millis() as u64,
             },
-            State::HalfOpen {
+            Circuit::HalfOpen {
                 probe_in_flight: true,
             } => Admission::Rejected { retry_in_ms: 0 },
-            State::HalfOpen {
+            Circuit::HalfOpen {
                 probe_in_flight: false,
             } => {
-                *state = State::HalfOpen {
+                *circuit = Circuit::HalfOpen {
                     probe_in_flight: true,
                 };
                 Admission::Probe
@@ -95,7 +95,7 @@ impl CircuitBreaker {
 
     /// Home Assistant answered (any HTTP status that is not a server failure).
     pub fn record_success(&self) {
-        *self.lock() = State::Closed {
+        *self.lock() = Circuit::Closed {
             consecutive_failures: 0,
         };
     }
@@ -106,15 +106,15 @@ impl CircuitBreaker {
     }
 
     fn record_failure_at(&self, now: Instant) {
-        let mut state = self.lock();
-        *state = match *state {
-            State::Closed {
+        let mut circuit = self.lock();
+        *circuit = match *circuit {
+            Circuit::Closed {
                 consecutive_failures,
-            } if consecutive_failures + 1 < self.threshold => State::Closed {
+            } if consecutive_failures + 1 < self.threshold => Circuit::Closed {
                 consecutive_failures: consecutive_failures + 1,
             },
-            State::Open { until } => State::Open { until },
-            _ => State::Open {
+            Circuit::Open { until } => Circuit::Open { until },
+            _ => Circuit::Open {
                 until: now + self.open_for,
             },
         };
@@ -122,20 +122,20 @@ impl CircuitBreaker {
 
     /// Is the circuit refusing calls right now?
     pub fn is_open(&self) -> bool {
-        matches!(*self.lock(), State::Open { until } if Instant::now() < until)
+        matches!(*self.lock(), Circuit::Open { until } if Instant::now() < until)
     }
 
     /// State for the health event.
     pub fn describe(&self) -> Value {
         match *self.lock() {
-            State::Closed {
+            Circuit::Closed {
                 consecutive_failures,
             } => json!({"state": "closed", "consecutive_failures": consecutive_failures}),
-            State::Open { until } => json!({
+            Circuit::Open { until } => json!({
                 "state": "open",
                 "retry_in_ms": until.saturating_duration_since(Instant::now()).as_millis() as u64,
             }),
-            State::HalfOpen { .. } => json!({"state": "half_open"}),
+            Circuit::HalfOpen { .. } => json!({"state": "half_open"}),
         }
     }
 }

@@ -3,110 +3,127 @@
 //! 600 s) cap that. States are kept per entity so a service call can refresh exactly the
 //! entities it changed; the full list is served only while it is complete and fresh.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use super::State;
+use super::states::State;
+use crate::ttl_map::{Capacity, Overflow, TtlMap};
 
 pub const STATES_TTL: Duration = Duration::from_secs(60);
 pub const REGISTRY_TTL: Duration = Duration::from_secs(300);
 pub const MAPPING_TTL: Duration = Duration::from_secs(600);
 
-#[derive(Debug, Clone)]
-struct Stamped<T> {
-    at: Instant,
-    value: T,
-}
+/// Entities kept (a very large home has tens of thousands).
+const MAX_STATES: usize = 200_000;
+/// Registry-like listings kept (five registries and the core configuration).
+const MAX_REGISTRIES: usize = 16;
+/// Rendered templates kept.
+const MAX_TEMPLATES: usize = 256;
 
-fn fresh<T: Clone>(entry: Option<&Stamped<T>>, max_age: Duration, ttl: Duration) -> Option<T> {
-    let entry = entry?;
-    (entry.at.elapsed() <= max_age.min(ttl)).then(|| entry.value.clone())
-}
-
-#[derive(Debug, Default)]
 struct StateTable {
-    by_entity: HashMap<String, Stamped<Arc<State>>>,
+    by_entity: TtlMap<String, Arc<State>>,
     /// Entity order and time of the last complete listing; `None` once a write
     /// invalidated it.
-    listing: Option<Stamped<Arc<Vec<String>>>>,
+    listing: Option<(Instant, Arc<Vec<String>>)>,
 }
 
 /// All cached Home Assistant reads for one base URL.
-#[derive(Debug, Default)]
 pub struct HaCache {
     states: Mutex<StateTable>,
-    registries: Mutex<HashMap<String, Stamped<Arc<String>>>>,
-    templates: Mutex<HashMap<String, Stamped<Arc<String>>>>,
-    hits: std::sync::atomic::AtomicU64,
-    misses: std::sync::atomic::AtomicU64,
+    registries: Mutex<TtlMap<String, Arc<String>>>,
+    templates: Mutex<TtlMap<String, Arc<String>>>,
+    hits: AtomicU64,
+    misses: AtomicU64,
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+impl Default for HaCache {
+    fn default() -> Self {
+        let lru = Overflow::EvictLeastRecent;
+        Self {
+            states: Mutex::new(StateTable {
+                by_entity: TtlMap::new(STATES_TTL, Capacity::entries(MAX_STATES), lru),
+                listing: None,
+            }),
+            registries: Mutex::new(TtlMap::new(
+                REGISTRY_TTL,
+                Capacity::entries(MAX_REGISTRIES),
+                lru,
+            )),
+            templates: Mutex::new(TtlMap::new(
+                MAPPING_TTL,
+                Capacity::entries(MAX_TEMPLATES),
+                lru,
+            )),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl HaCache {
-    fn count(&self, hit: bool) {
-        let counter = if hit { &self.hits } else { &self.misses };
-        counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    fn count<T>(&self, result: Option<T>) -> Option<T> {
+        let counter = if result.is_some() {
+            &self.hits
+        } else {
+            &self.misses
+        };
+        counter.fetch_add(1, Relaxed);
+        result
     }
 
     /// The full state list if a complete listing no older than `max_age` exists.
     pub fn all_states(&self, max_age: Duration) -> Option<Vec<Arc<State>>> {
         let table = lock(&self.states);
-        let order = fresh(table.listing.as_ref(), max_age, STATES_TTL);
+        let order = table
+            .listing
+            .as_ref()
+            .filter(|(at, _)| at.elapsed() <= max_age.min(STATES_TTL))
+            .map(|(_, order)| order.clone());
         let result = order.and_then(|order| {
             order
                 .iter()
-                .map(|id| table.by_entity.get(id).map(|e| e.value.clone()))
+                .map(|id| table.by_entity.peek(id).cloned())
                 .collect::<Option<Vec<_>>>()
         });
-        self.count(result.is_some());
-        result
+        self.count(result)
     }
 
     pub fn store_all_states(&self, states: &[Arc<State>]) {
-        let now = Instant::now();
         let mut table = lock(&self.states);
         table.by_entity.clear();
         for state in states {
-            table.by_entity.insert(
-                state.entity_id.clone(),
-                Stamped {
-                    at: now,
-                    value: state.clone(),
-                },
-            );
+            // The map is sized for any home; an overflow only drops the oldest entry.
+            let _ = table
+                .by_entity
+                .insert(state.entity_id.clone(), state.clone());
         }
-        table.listing = Some(Stamped {
-            at: now,
-            value: Arc::new(states.iter().map(|s| s.entity_id.clone()).collect()),
-        });
+        table.listing = Some((
+            Instant::now(),
+            Arc::new(states.iter().map(|s| s.entity_id.clone()).collect()),
+        ));
     }
 
     pub fn state(&self, entity_id: &str, max_age: Duration) -> Option<Arc<State>> {
-        let table = lock(&self.states);
-        let result = fresh(table.by_entity.get(entity_id), max_age, STATES_TTL);
-        self.count(result.is_some());
-        result
+        let mut table = lock(&self.states);
+        let result = table.by_entity.get(entity_id, max_age).cloned();
+        self.count(result)
     }
 
     /// Records fresh states (a single read, or the changed states of a service call).
     pub fn store_states(&self, states: &[Arc<State>]) {
-        let now = Instant::now();
         let mut table = lock(&self.states);
         for state in states {
-            let known = table.by_entity.contains_key(&state.entity_id);
-            table.by_entity.insert(
-                state.entity_id.clone(),
-                Stamped {
-                    at: now,
-                    value: state.clone(),
-                },
-            );
+            let known = table.by_entity.peek(&state.entity_id).is_some();
+            let _ = table
+                .by_entity
+                .insert(state.entity_id.clone(), state.clone());
             if !known {
                 // A new entity makes the listing incomplete.
                 table.listing = None;
@@ -128,50 +145,25 @@ impl HaCache {
         }
         table.listing = None;
         // Templates may read any state; mappings survive only reads that allow their age.
-        lock(&self.templates).retain(|_, e| e.at.elapsed() < Duration::from_secs(1));
+        lock(&self.templates).retain(|_, _, stored| stored.elapsed() < Duration::from_secs(1));
     }
 
     pub fn registry(&self, key: &str, max_age: Duration) -> Option<Arc<String>> {
-        let result = fresh(lock(&self.registries).get(key), max_age, REGISTRY_TTL);
-        self.count(result.is_some());
-        result
+        let result = lock(&self.registries).get(key, max_age).cloned();
+        self.count(result)
     }
 
     pub fn store_registry(&self, key: &str, value: Arc<String>) {
-        lock(&self.registries).insert(
-            key.to_string(),
-            Stamped {
-                at: Instant::now(),
-                value,
-            },
-        );
+        let _ = lock(&self.registries).insert(key.to_string(), value);
     }
 
     pub fn template(&self, template: &str, max_age: Duration) -> Option<Arc<String>> {
-        let result = fresh(lock(&self.templates).get(template), max_age, MAPPING_TTL);
-        self.count(result.is_some());
-        result
+        let result = lock(&self.templates).get(template, max_age).cloned();
+        self.count(result)
     }
 
     pub fn store_template(&self, template: &str, value: Arc<String>) {
-        let mut templates = lock(&self.templates);
-        // Bound memory: templates are few in practice; drop expired ones when it grows.
-        if templates.len() > 256 {
-            templates.retain(|_, e| e.at.elapsed() <= MAPPING_TTL);
-        }
-        templates.insert(
-            template.to_string(),
-            Stamped {
-                at: Instant::now(),
-                value,
-            },
-        );
-    }
-
-    pub fn clear(&self) {
-        *lock(&self.states) = StateTable::default();
-        lock(&self.registries).clear();
-        lock(&self.templates).clear();
+        let _ = lock(&self.templates).insert(template.to_string(), value);
     }
 
     /// Summary for the health event.
@@ -179,11 +171,11 @@ impl HaCache {
         let table = lock(&self.states);
         json!({
             "states_cached": table.by_entity.len(),
-            "states_listing_age_ms": table.listing.as_ref().map(|l| l.at.elapsed().as_millis() as u64),
+            "states_listing_age_ms": table.listing.as_ref().map(|(at, _)| at.elapsed().as_millis() as u64),
             "registries_cached": lock(&self.registries).len(),
             "templates_cached": lock(&self.templates).len(),
-            "hits": self.hits.load(std::sync::atomic::Ordering::Relaxed),
-            "misses": self.misses.load(std::sync::atomic::Ordering::Relaxed),
+            "hits": self.hits.load(Relaxed),
+            "misses": self.misses.load(Relaxed),
         })
     }
 }

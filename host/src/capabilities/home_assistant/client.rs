@@ -3,14 +3,14 @@
 //! the invocation deadline, retries after 100/200/400 ms on connect errors, 429, 502,
 //! 503 and 504, and a circuit breaker that fails fast while Home Assistant is down.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use reqwest::{Method, StatusCode};
 
-use super::breaker::{Admission, CircuitBreaker};
+use super::breaker::CircuitBreaker;
+use super::call::{CallContext, Verdict, guarded};
 use super::error::HaError;
-use crate::settings::{Secret, Settings};
+use crate::settings::Settings;
 
 /// Backoff before each retry.
 pub const RETRY_BACKOFF_MS: [u64; 3] = [100, 200, 400];
@@ -18,29 +18,6 @@ pub const RETRY_BACKOFF_MS: [u64; 3] = [100, 200, 400];
 const MIN_ATTEMPT: Duration = Duration::from_millis(20);
 /// Largest response body accepted from Home Assistant.
 const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
-
-/// Counts real round trips to Home Assistant for `--timings` and metrics.
-#[derive(Debug, Default)]
-pub struct CallStats {
-    pub calls: std::sync::atomic::AtomicU32,
-    pub micros: std::sync::atomic::AtomicU64,
-}
-
-impl CallStats {
-    fn record(&self, elapsed: Duration) {
-        use std::sync::atomic::Ordering::Relaxed;
-        self.calls.fetch_add(1, Relaxed);
-        self.micros.fetch_add(elapsed.as_micros() as u64, Relaxed);
-    }
-}
-
-/// One call's context: the token to use and the deadline it must finish by.
-#[derive(Clone, Copy)]
-pub struct CallContext<'a> {
-    pub token: &'a Secret,
-    pub deadline: Instant,
-    pub stats: &'a CallStats,
-}
 
 /// A body to send.
 pub enum Body<'a> {
@@ -53,99 +30,8 @@ pub struct HaHttp {
     pub base_url: String,
     client: reqwest::Client,
     attempt_timeout: Duration,
+    /// Shared with the websocket path: one breaker per base URL.
     pub breaker: CircuitBreaker,
-}
-
-/// Builds the rustls config for Home Assistant: Mozilla roots (plus an optional extra
-/// CA), or no verification at all when the operator explicitly disabled it.
-pub fn tls_config(settings: &Settings) -> anyhow::Result<rustls::ClientConfig> {
-    if settings.verify_tls {
-        verified_tls_config(settings.ca_file.as_deref())
-    } else {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        Ok(
-            rustls::ClientConfig::builder_with_provider(provider.clone())
-                .with_safe_default_protocol_versions()?
-                .dangerous()
-                .with_custom_certificate_verifier(Arc::new(NoVerification(provider)))
-                .with_no_client_auth(),
-        )
-    }
-}
-
-/// A verifying rustls config: Mozilla's roots (compiled in, so nothing is read from disk
-/// at cold start) plus an optional extra CA (PEM) for self-signed Home Assistant setups.
-pub fn verified_tls_config(
-    ca_file: Option<&std::path::Path>,
-) -> anyhow::Result<rustls::ClientConfig> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut roots = rustls::RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-    };
-    if let Some(path) = ca_file {
-        let pem = std::fs::read(path)
-            .map_err(|e| anyhow::anyhow!("cannot read CA file {}: {e}", path.display()))?;
-        for cert in rustls::pki_types::pem::PemObject::pem_slice_iter(&pem) {
-            let cert =
-                cert.map_err(|e| anyhow::anyhow!("CA file {} is not PEM: {e:?}", path.display()))?;
-            roots
-                .add(cert)
-                .map_err(|e| anyhow::anyhow!("CA file {}: {e}", path.display()))?;
-        }
-    }
-    Ok(rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()?
-        .with_root_certificates(roots)
-        .with_no_client_auth())
-}
-
-/// Accepts any certificate; used only when HOME_ASSISTANT_VERIFY_SSL=false / NOT_VERIFY_SSL.
-#[derive(Debug)]
-struct NoVerification(Arc<rustls::crypto::CryptoProvider>);
-
-impl rustls::client::danger::ServerCertVerifier for NoVerification {
-    fn verify_server_cert(
-        &self,
-        _: &rustls::pki_types::CertificateDer<'_>,
-        _: &[rustls::pki_types::CertificateDer<'_>],
-        _: &rustls::pki_types::ServerName<'_>,
-        _: &[u8],
-        _: rustls::pki_types::UnixTime,
-    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
-        Ok(rustls::client::danger::ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &rustls::pki_types::CertificateDer<'_>,
-        dss: &rustls::DigitallySignedStruct,
-    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &rustls::pki_types::CertificateDer<'_>,
-        dss: &rustls::DigitallySignedStruct,
-    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
 }
 
 /// Is this status worth another attempt?
@@ -204,16 +90,9 @@ impl HaHttp {
             if remaining < MIN_ATTEMPT {
                 break;
             }
-            if let Admission::Rejected { retry_in_ms } = self.breaker.admit() {
-                return Err(HaError::Unreachable(format!(
-                    "circuit breaker open after repeated failures; next probe in {retry_in_ms} ms"
-                )));
-            }
             let timeout = remaining.min(self.attempt_timeout);
-            match self
-                .attempt(ctx, method.clone(), &url, &body, timeout)
-                .await
-            {
+            let trip = self.attempt(ctx, method.clone(), &url, &body, timeout);
+            match guarded(&self.breaker, ctx.stats, trip).await? {
                 Attempt::Done(result) => return result,
                 Attempt::Retry(error) => {
                     tracing::warn!(path, attempt, error = %error, "Home Assistant call failed; retrying if time allows");
@@ -233,7 +112,7 @@ impl HaHttp {
         url: &str,
         body: &Body<'_>,
         timeout: Duration,
-    ) -> Attempt {
+    ) -> (Attempt, Verdict) {
         let mut request = self
             .client
             .request(method, url)
@@ -244,42 +123,34 @@ impl HaHttp {
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .body(bytes.to_vec());
         }
-        let started = Instant::now();
-        let response = request.send().await;
-        let outcome = match response {
+        match request.send().await {
             Err(e) => {
-                self.breaker.record_failure();
                 let error = HaError::Unreachable(describe_transport_error(&e));
-                if e.is_connect() {
+                let attempt = if e.is_connect() {
                     Attempt::Retry(error)
                 } else {
                     Attempt::Done(Err(error))
-                }
+                };
+                (attempt, Verdict::Failed)
             }
             Ok(response) => {
                 let status = response.status();
-                let body = read_body(response).await;
-                if status.is_server_error() {
-                    self.breaker.record_failure();
+                let verdict = if status.is_server_error() {
+                    Verdict::Failed
                 } else {
-                    self.breaker.record_success();
-                }
-                match body {
+                    Verdict::Answered
+                };
+                let attempt = match read_body(response).await {
                     Err(e) => Attempt::Done(Err(e)),
                     Ok(bytes) if status.is_success() => Attempt::Done(Ok(bytes)),
-                    Ok(bytes) => {
-                        let error = classify_status(status, &bytes);
-                        if is_transient(status) {
-                            Attempt::Retry(error)
-                        } else {
-                            Attempt::Done(Err(error))
-                        }
+                    Ok(bytes) if is_transient(status) => {
+                        Attempt::Retry(classify_status(status, &bytes))
                     }
-                }
+                    Ok(bytes) => Attempt::Done(Err(classify_status(status, &bytes))),
+                };
+                (attempt, verdict)
             }
-        };
-        ctx.stats.record(started.elapsed());
-        outcome
+        }
     }
 }
 

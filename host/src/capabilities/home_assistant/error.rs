@@ -1,6 +1,8 @@
 //! Host-side Home Assistant errors and how they map to the WIT `ha-error`.
 
-use crate::runtime::bindings::lee::gateway::home_assistant::HaError as WitHaError;
+use lee_contract::alexa::HaFailure;
+
+use crate::bindings::gateway::home_assistant::HaError as WitHaError;
 
 /// Why a Home Assistant call failed, as the host sees it.
 #[derive(Debug, Clone, thiserror::Error, PartialEq)]
@@ -21,13 +23,6 @@ pub enum HaError {
     NotConfigured,
 }
 
-impl HaError {
-    /// Is this a reachability problem (what Alexa calls BRIDGE_UNREACHABLE)?
-    pub fn is_unreachable(&self) -> bool {
-        matches!(self, HaError::Unreachable(_) | HaError::NotConfigured)
-    }
-}
-
 impl From<HaError> for WitHaError {
     fn from(error: HaError) -> Self {
         match error {
@@ -43,5 +38,17 @@ impl From<HaError> for WitHaError {
             }
             HaError::Upstream(m) => WitHaError::Upstream(m),
         }
+    }
+}
+
+/// The kind of a WIT `ha-error`, for the contract's Alexa error mapping.
+pub fn failure_kind(error: &WitHaError) -> HaFailure {
+    match error {
+        WitHaError::Denied(_) => HaFailure::Denied,
+        WitHaError::Unreachable(_) => HaFailure::Unreachable,
+        WitHaError::Unauthorized(_) => HaFailure::Unauthorized,
+        WitHaError::NotFound(_) => HaFailure::NotFound,
+        WitHaError::BadRequest(_) => HaFailure::BadRequest,
+        WitHaError::Upstream(_) => HaFailure::Upstream,
     }
 }

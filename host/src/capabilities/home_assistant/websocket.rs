@@ -9,7 +9,8 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
-use super::client::CallContext;
+use super::breaker::CircuitBreaker;
+use super::call::{CallContext, Verdict, guarded};
 use super::error::HaError;
 
 /// `http(s)://host/...` -> `ws(s)://host/api/websocket`.
@@ -32,10 +33,12 @@ pub type FollowUp<'a> = &'a (dyn Fn(&[Value]) -> Vec<Value> + Sync);
 /// Runs `commands` (command objects without `id`, e.g. `{"type":
 /// "config/area_registry/list"}`) and returns their `result` values in order; then, on
 /// the same connection, the commands `follow_up` derives from those results, whose
-/// results are appended (a failed follow-up yields `null`, not an error).
+/// results are appended (a failed follow-up yields `null`, not an error). The session is
+/// one round trip behind `breaker`, like a REST attempt.
 pub async fn run_commands(
     base_url: &str,
     tls: Arc<rustls::ClientConfig>,
+    breaker: &CircuitBreaker,
     ctx: CallContext<'_>,
     commands: &[Value],
     follow_up: Option<FollowUp<'_>>,
@@ -46,21 +49,24 @@ pub async fn run_commands(
             "no time left before the invocation deadline".into(),
         ));
     }
-    let started = Instant::now();
-    let result =
-        tokio::time::timeout(remaining, session(base_url, tls, ctx, commands, follow_up)).await;
-    ctx.stats
-        .calls
-        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    ctx.stats.micros.fetch_add(
-        started.elapsed().as_micros() as u64,
-        std::sync::atomic::Ordering::Relaxed,
-    );
-    result.unwrap_or_else(|_| {
-        Err(HaError::Unreachable(
-            "websocket timed out before the invocation deadline".into(),
-        ))
-    })
+    let trip = async {
+        let result =
+            tokio::time::timeout(remaining, session(base_url, tls, ctx, commands, follow_up))
+                .await
+                .unwrap_or_else(|_| {
+                    Err(HaError::Unreachable(
+                        "websocket timed out before the invocation deadline".into(),
+                    ))
+                });
+        let verdict = match &result {
+            Ok(_) | Err(HaError::Unauthorized(_)) | Err(HaError::BadRequest { .. }) => {
+                Verdict::Answered
+            }
+            Err(_) => Verdict::Failed,
+        };
+        (result, verdict)
+    };
+    guarded(breaker, ctx.stats, trip).await?
 }
 
 async fn session(

@@ -1,0 +1,195 @@
+//! One invocation's view of Home Assistant: the context the Store holds for a component
+//! and its implementation of `lee:gateway/home-assistant`. Every call is checked against
+//! the component's grant first; a refused call is logged and never reaches Home
+//! Assistant. The token is chosen here (the request's, else the configured one) and
+//! stays on the host side.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::call::{CallContext, CallStats};
+use super::error::HaError;
+use super::grant::HaGrant;
+use super::home::{HomeAssistant, Registry};
+use super::states::State;
+use crate::bindings::gateway::home_assistant::{
+    self as wit, EntityState, HaError as WitHaError, ServiceResult,
+};
+use crate::capabilities::shape::Scope;
+
+/// The Store's Home Assistant context for one invocation.
+pub struct HaCtx {
+    home: Arc<HomeAssistant>,
+    grant: Arc<HaGrant>,
+    scope: Arc<Scope>,
+    stats: CallStats,
+}
+
+impl HaCtx {
+    pub fn new(home: Arc<HomeAssistant>, grant: Arc<HaGrant>, scope: Arc<Scope>) -> Self {
+        Self {
+            home,
+            grant,
+            scope,
+            stats: CallStats::default(),
+        }
+    }
+
+    /// The round trips this invocation made.
+    pub fn stats(&self) -> &CallStats {
+        &self.stats
+    }
+
+    fn call(&self) -> Result<CallContext<'_>, HaError> {
+        let token = self
+            .home
+            .choose_token(self.scope.request_token.as_ref())
+            .ok_or(HaError::NotConfigured)?;
+        Ok(CallContext {
+            token,
+            deadline: self.scope.deadline,
+            stats: &self.stats,
+        })
+    }
+
+    fn require(&self, granted: bool, what: &str, why: &str) -> Result<(), WitHaError> {
+        if granted {
+            Ok(())
+        } else {
+            Err(WitHaError::Denied(self.scope.deny(what, why)))
+        }
+    }
+
+    fn require_read(&self, what: &str) -> Result<(), WitHaError> {
+        self.require(
+            self.grant.read_states,
+            what,
+            &format!("read_states ({what})"),
+        )
+    }
+}
+
+fn to_wit(state: &State) -> EntityState {
+    EntityState {
+        entity_id: state.entity_id.clone(),
+        state: state.state.clone(),
+        attributes: state.attributes.clone(),
+        last_changed: state.last_changed.clone(),
+        last_updated: state.last_updated.clone(),
+    }
+}
+
+fn max_age(ms: u32) -> Duration {
+    Duration::from_millis(u64::from(ms))
+}
+
+impl wit::Host for HaCtx {
+    async fn get_states(&mut self, max_age_ms: u32) -> Result<Vec<EntityState>, WitHaError> {
+        self.require_read("get-states")?;
+        let states = self.home.states(self.call()?, max_age(max_age_ms)).await?;
+        Ok(states.iter().map(|s| to_wit(s)).collect())
+    }
+
+    async fn get_state(
+        &mut self,
+        entity_id: String,
+        max_age_ms: u32,
+    ) -> Result<Option<EntityState>, WitHaError> {
+        self.require_read("get-state")?;
+        let state = self
+            .home
+            .state(self.call()?, &entity_id, max_age(max_age_ms))
+            .await?;
+        Ok(state.map(|s| to_wit(&s)))
+    }
+
+    async fn call_service(
+        &mut self,
+        domain: String,
+        service: String,
+        data: String,
+        return_response: bool,
+    ) -> Result<ServiceResult, WitHaError> {
+        let what = format!("{domain}.{service}");
+        self.require(
+            self.grant.allows_service(&domain, &service),
+            &what,
+            &format!("the service {what}"),
+        )?;
+        tracing::info!(
+            component = %self.scope.component_id,
+            request_id = %self.scope.request_id,
+            service = %what,
+            "calling Home Assistant service"
+        );
+        let outcome = self
+            .home
+            .call_service(self.call()?, &domain, &service, &data, return_response)
+            .await?;
+        Ok(ServiceResult {
+            changed: outcome.changed.iter().map(|s| to_wit(s)).collect(),
+            response: outcome.response,
+        })
+    }
+
+    async fn render_template(
+        &mut self,
+        template: String,
+        max_age_ms: u32,
+    ) -> Result<String, WitHaError> {
+        self.require_read("render-template")?;
+        let text = self
+            .home
+            .render_template(self.call()?, &template, max_age(max_age_ms))
+            .await?;
+        Ok(text.as_str().to_owned())
+    }
+
+    async fn list_registry(
+        &mut self,
+        which: wit::Registry,
+        max_age_ms: u32,
+    ) -> Result<String, WitHaError> {
+        self.require_read("list-registry")?;
+        let registry = match which {
+            wit::Registry::Entity => Registry::Entity,
+            wit::Registry::Area => Registry::Area,
+            wit::Registry::Device => Registry::Device,
+            wit::Registry::Floor => Registry::Floor,
+            wit::Registry::Label => Registry::Label,
+        };
+        let text = self
+            .home
+            .registry(self.call()?, registry, max_age(max_age_ms))
+            .await?;
+        Ok(text.as_str().to_owned())
+    }
+
+    async fn get_config(&mut self, max_age_ms: u32) -> Result<String, WitHaError> {
+        self.require_read("get-config")?;
+        let text = self
+            .home
+            .core_config(self.call()?, max_age(max_age_ms))
+            .await?;
+        Ok(text.as_str().to_owned())
+    }
+
+    async fn converse(
+        &mut self,
+        text: String,
+        conversation_id: Option<String>,
+        language: Option<String>,
+    ) -> Result<String, WitHaError> {
+        self.require(self.grant.conversation, "converse", "conversation")?;
+        let answer = self
+            .home
+            .converse(
+                self.call()?,
+                &text,
+                conversation_id.as_deref(),
+                language.as_deref(),
+            )
+            .await?;
+        Ok(answer)
+    }
+}

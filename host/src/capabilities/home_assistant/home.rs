@@ -1,0 +1,478 @@
+//! The user's Home Assistant as components reach it: states, one state, services,
+//! templates, registries, the core configuration and Assist, each read bounded by the
+//! age its caller accepts, through one REST client and the websocket, with the token the
+//! invocation chose. Also the small API the gateway and health use (token choice and
+//! acceptance, breaker state, warm-up, reachability probe). The token never leaves this
+//! capability except on the wire.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use super::aliases;
+use super::cache::HaCache;
+use super::call::{CallContext, CallStats};
+use super::client::{Body, HaHttp};
+use super::error::HaError;
+use super::states::{State, parse_state, parse_states, valid_entity_id, valid_slug};
+use super::tls;
+use super::tokens::AcceptedTokens;
+use super::websocket;
+use crate::settings::{Secret, Settings};
+
+/// Cache key of `GET /api/config` among the registry-like listings.
+const CORE_CONFIG_KEY: &str = "api/config";
+
+/// The registries the websocket API lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Registry {
+    Entity,
+    Area,
+    Device,
+    Floor,
+    Label,
+}
+
+impl Registry {
+    pub fn command(self) -> &'static str {
+        match self {
+            Registry::Entity => "config/entity_registry/list",
+            Registry::Area => "config/area_registry/list",
+            Registry::Device => "config/device_registry/list",
+            Registry::Floor => "config/floor_registry/list",
+            Registry::Label => "config/label_registry/list",
+        }
+    }
+}
+
+/// What a service call returned.
+#[derive(Debug, Clone)]
+pub struct ServiceOutcome {
+    pub changed: Vec<Arc<State>>,
+    pub response: Option<String>,
+}
+
+/// The Home Assistant capability for one configured base URL.
+pub struct HomeAssistant {
+    http: Option<HaHttp>,
+    tls: Arc<rustls::ClientConfig>,
+    configured_token: Option<Secret>,
+    cache: HaCache,
+    accepted: AcceptedTokens,
+}
+
+/// Entity ids a service call targets (`entity_id` as string, comma list or array, top
+/// level or under `target`); `None` when it cannot tell (area/device targets, none given).
+fn targeted_entities(data: &Value) -> Option<Vec<String>> {
+    let mut ids = Vec::new();
+    for holder in [Some(data), data.get("target")].into_iter().flatten() {
+        match holder.get("entity_id") {
+            Some(Value::String(s)) => ids.extend(s.split(',').map(|p| p.trim().to_string())),
+            Some(Value::Array(items)) => {
+                ids.extend(items.iter().filter_map(Value::as_str).map(str::to_string))
+            }
+            _ => {}
+        }
+        if holder.get("area_id").is_some()
+            || holder.get("device_id").is_some()
+            || holder.get("floor_id").is_some()
+            || holder.get("label_id").is_some()
+        {
+            return None;
+        }
+    }
+    (!ids.is_empty() && ids.iter().all(|i| i != "all")).then_some(ids)
+}
+
+impl HomeAssistant {
+    pub fn new(settings: &Settings) -> anyhow::Result<Self> {
+        let tls = Arc::new(tls::tls_config(settings)?);
+        let http = match &settings.ha_url {
+            Some(url) => Some(HaHttp::new(url, settings, (*tls).clone())?),
+            None => None,
+        };
+        Ok(Self {
+            http,
+            tls,
+            configured_token: settings.ha_token.clone(),
+            cache: HaCache::default(),
+            accepted: AcceptedTokens::default(),
+        })
+    }
+
+    pub fn base_url(&self) -> Option<&str> {
+        self.http.as_ref().map(|h| h.base_url.as_str())
+    }
+
+    /// The token a call uses: the request's bearer token first, then the configured one.
+    pub fn choose_token<'a>(&'a self, request_token: Option<&'a Secret>) -> Option<&'a Secret> {
+        request_token.or(self.configured_token.as_ref())
+    }
+
+    fn http(&self) -> Result<&HaHttp, HaError> {
+        self.http.as_ref().ok_or(HaError::NotConfigured)
+    }
+
+    /// Has Home Assistant accepted `token` within the last five minutes? Only then may
+    /// cached data (here or in the host's response cache) answer for it.
+    pub fn accepted_recently(&self, token: &Secret) -> bool {
+        self.accepted.accepted_recently(token)
+    }
+
+    /// The cache may answer only for a token Home Assistant accepted recently.
+    fn cache_usable(&self, ctx: &CallContext<'_>, max_age: Duration) -> bool {
+        !max_age.is_zero() && self.accepted_recently(ctx.token)
+    }
+
+    async fn send(
+        &self,
+        ctx: CallContext<'_>,
+        method: Method,
+        path: &str,
+        body: Body<'_>,
+    ) -> Result<Vec<u8>, HaError> {
+        let result = self.http()?.send(ctx, method, path, body).await;
+        self.accepted.note(ctx.token, &result);
+        result
+    }
+
+    /// All states, from the cache when a listing no older than `max_age` exists.
+    pub async fn states(
+        &self,
+        ctx: CallContext<'_>,
+        max_age: Duration,
+    ) -> Result<Vec<Arc<State>>, HaError> {
+        if self.cache_usable(&ctx, max_age)
+            && let Some(states) = self.cache.all_states(max_age)
+        {
+            return Ok(states);
+        }
+        let bytes = self
+            .send(ctx, Method::GET, "/api/states", Body::None)
+            .await?;
+        let states = parse_states(&bytes)?;
+        self.cache.store_all_states(&states);
+        Ok(states)
+    }
+
+    /// One entity's state; `None` when Home Assistant does not know the entity.
+    pub async fn state(
+        &self,
+        ctx: CallContext<'_>,
+        entity_id: &str,
+        max_age: Duration,
+    ) -> Result<Option<Arc<State>>, HaError> {
+        if !valid_entity_id(entity_id) {
+            return Err(HaError::BadRequest {
+                status: 400,
+                message: format!("{entity_id:?} is not an entity id"),
+            });
+        }
+        if self.cache_usable(&ctx, max_age)
+            && let Some(state) = self.cache.state(entity_id, max_age)
+        {
+            return Ok(Some(state));
+        }
+        let path = format!("/api/states/{entity_id}");
+        match self.send(ctx, Method::GET, &path, Body::None).await {
+            Ok(bytes) => {
+                let state = parse_state(&bytes)?;
+                self.cache.store_states(std::slice::from_ref(&state));
+                Ok(Some(state))
+            }
+            Err(HaError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Calls a service. Never cached; refreshes the changed entities in the cache and
+    /// invalidates the ones it targeted.
+    pub async fn call_service(
+        &self,
+        ctx: CallContext<'_>,
+        domain: &str,
+        service: &str,
+        data: &str,
+        return_response: bool,
+    ) -> Result<ServiceOutcome, HaError> {
+        if !valid_slug(domain) || !valid_slug(service) {
+            return Err(HaError::BadRequest {
+                status: 400,
+                message: format!("{domain}.{service} is not a service name"),
+            });
+        }
+        let data = if data.trim().is_empty() { "{}" } else { data };
+        let parsed: Value = serde_json::from_str(data).map_err(|e| HaError::BadRequest {
+            status: 400,
+            message: format!("service data is not JSON: {e}"),
+        })?;
+        if !parsed.is_object() {
+            return Err(HaError::BadRequest {
+                status: 400,
+                message: "service data must be a JSON object".into(),
+            });
+        }
+        let path = if return_response {
+            format!("/api/services/{domain}/{service}?return_response")
+        } else {
+            format!("/api/services/{domain}/{service}")
+        };
+        let result = self
+            .send(ctx, Method::POST, &path, Body::Json(data.as_bytes()))
+            .await;
+        // Whatever happened, the targeted entities may have changed.
+        self.cache
+            .invalidate_after_write(targeted_entities(&parsed).as_deref());
+        let bytes = result?;
+        let outcome = if return_response {
+            let body: Value = serde_json::from_slice(&bytes)
+                .map_err(|e| HaError::Upstream(format!("service answer is not JSON: {e}")))?;
+            let changed = body.get("changed_states").cloned().unwrap_or(json!([]));
+            ServiceOutcome {
+                changed: parse_states(changed.to_string().as_bytes())?,
+                response: body.get("service_response").map(Value::to_string),
+            }
+        } else {
+            ServiceOutcome {
+                changed: parse_states(&bytes)?,
+                response: None,
+            }
+        };
+        self.cache.store_states(&outcome.changed);
+        Ok(outcome)
+    }
+
+    /// Renders a template; cached as a mapping (600 s) within the caller's `max_age`.
+    pub async fn render_template(
+        &self,
+        ctx: CallContext<'_>,
+        template: &str,
+        max_age: Duration,
+    ) -> Result<Arc<String>, HaError> {
+        if self.cache_usable(&ctx, max_age)
+            && let Some(text) = self.cache.template(template, max_age)
+        {
+            return Ok(text);
+        }
+        let body = json!({ "template": template }).to_string();
+        let bytes = self
+            .send(
+                ctx,
+                Method::POST,
+                "/api/template",
+                Body::Json(body.as_bytes()),
+            )
+            .await?;
+        let text = Arc::new(String::from_utf8_lossy(&bytes).into_owned());
+        self.cache.store_template(template, text.clone());
+        Ok(text)
+    }
+
+    /// Home Assistant's core configuration (`GET /api/config`: unit system, time zone,
+    /// language), cached like a registry (300 s) within `max_age`.
+    pub async fn core_config(
+        &self,
+        ctx: CallContext<'_>,
+        max_age: Duration,
+    ) -> Result<Arc<String>, HaError> {
+        if self.cache_usable(&ctx, max_age)
+            && let Some(text) = self.cache.registry(CORE_CONFIG_KEY, max_age)
+        {
+            return Ok(text);
+        }
+        let bytes = self
+            .send(ctx, Method::GET, "/api/config", Body::None)
+            .await?;
+        if !serde_json::from_slice::<Value>(&bytes).is_ok_and(|v| v.is_object()) {
+            return Err(HaError::Upstream(
+                "GET /api/config did not answer a JSON object".into(),
+            ));
+        }
+        let text = Arc::new(String::from_utf8_lossy(&bytes).into_owned());
+        self.cache.store_registry(CORE_CONFIG_KEY, text.clone());
+        Ok(text)
+    }
+
+    /// A registry listing (JSON array text), cached for 300 s within `max_age`.
+    pub async fn registry(
+        &self,
+        ctx: CallContext<'_>,
+        which: Registry,
+        max_age: Duration,
+    ) -> Result<Arc<String>, HaError> {
+        if self.cache_usable(&ctx, max_age)
+            && let Some(text) = self.cache.registry(which.command(), max_age)
+        {
+            return Ok(text);
+        }
+        let mut texts = self.fetch_registries(ctx, &[which]).await?;
+        Ok(texts.remove(0))
+    }
+
+    async fn fetch_registries(
+        &self,
+        ctx: CallContext<'_>,
+        which: &[Registry],
+    ) -> Result<Vec<Arc<String>>, HaError> {
+        let http = self.http()?;
+        let commands: Vec<Value> = which
+            .iter()
+            .map(|r| json!({ "type": r.command() }))
+            .collect();
+        // The entity listing lacks aliases; fetch the full entries on the same connection.
+        let entity_index = which.iter().position(|r| *r == Registry::Entity);
+        let follow_up = move |results: &[Value]| match entity_index {
+            Some(i) => vec![aliases::full_entries_command(&results[i])],
+            None => Vec::new(),
+        };
+        let result = websocket::run_commands(
+            &http.base_url,
+            self.tls.clone(),
+            &http.breaker,
+            ctx,
+            &commands,
+            Some(&follow_up),
+        )
+        .await;
+        self.accepted.note(ctx.token, &result);
+        let mut values = result?;
+        if let Some(i) = entity_index
+            && let Some(full) = values.get(which.len()).cloned()
+        {
+            aliases::merge_aliases(&mut values[i], &full);
+        }
+        Ok(which
+            .iter()
+            .zip(values)
+            .map(|(registry, value)| {
+                let text = Arc::new(value.to_string());
+                self.cache.store_registry(registry.command(), text.clone());
+                text
+            })
+            .collect())
+    }
+
+    /// Sends text to Home Assistant's conversation agent.
+    pub async fn converse(
+        &self,
+        ctx: CallContext<'_>,
+        text: &str,
+        conversation_id: Option<&str>,
+        language: Option<&str>,
+    ) -> Result<String, HaError> {
+        let mut body = json!({ "text": text });
+        if let Some(id) = conversation_id {
+            body["conversation_id"] = json!(id);
+        }
+        if let Some(language) = language {
+            body["language"] = json!(language);
+        }
+        let body = body.to_string();
+        let bytes = self
+            .send(
+                ctx,
+                Method::POST,
+                "/api/conversation/process",
+                Body::Json(body.as_bytes()),
+            )
+            .await?;
+        // Assist may have changed anything.
+        self.cache.invalidate_after_write(None);
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// Cold-start warm-up with the configured token (states, registries and the core
+    /// configuration, concurrently), within `budget`. Without a configured token there is
+    /// nothing to warm with.
+    pub async fn warm_up(&self, budget: Duration) {
+        let Some(token) = self.configured_token.as_ref() else {
+            return;
+        };
+        let stats = CallStats::default();
+        let ctx = CallContext {
+            token,
+            deadline: Instant::now() + budget,
+            stats: &stats,
+        };
+        let (states, registries, config) = tokio::join!(
+            self.states(ctx, Duration::ZERO),
+            self.fetch_registries(ctx, &[Registry::Entity, Registry::Area, Registry::Device]),
+            self.core_config(ctx, Duration::ZERO)
+        );
+        if let Err(e) = states
+            .map(|_| ())
+            .and(config.map(|_| ()))
+            .and(registries.map(|_| ()))
+        {
+            tracing::warn!(error = %e, "cache warm-up failed; continuing cold");
+        }
+    }
+
+    /// Reachability for the health event: does Home Assistant answer `GET /api/` with
+    /// the configured token before `deadline`, and how fast.
+    pub async fn probe(&self, deadline: Instant) -> Value {
+        let started = Instant::now();
+        match self.configured_token.as_ref() {
+            None => json!({"reachable": false, "error": "no Home Assistant token configured"}),
+            Some(_) if self.http.is_none() => {
+                json!({"reachable": false, "error": "HOME_ASSISTANT_URL is not set"})
+            }
+            Some(_) if self.breaker_open() => {
+                json!({"reachable": false, "error": "circuit breaker open after repeated failures"})
+            }
+            Some(token) => {
+                let stats = CallStats::default();
+                let ctx = CallContext {
+                    token,
+                    deadline,
+                    stats: &stats,
+                };
+                match self.send(ctx, Method::GET, "/api/", Body::None).await {
+                    Ok(_) => json!({
+                        "reachable": true,
+                        "latency_ms": started.elapsed().as_secs_f64() * 1000.0,
+                    }),
+                    Err(e) => json!({"reachable": false, "error": e.to_string()}),
+                }
+            }
+        }
+    }
+
+    /// Cache and breaker state for the health event.
+    pub fn describe(&self) -> Value {
+        json!({
+            "configured": self.http.is_some(),
+            "token_configured": self.configured_token.is_some(),
+            "breaker": self.http.as_ref().map(|h| h.breaker.describe()),
+            "cache": self.cache.describe(),
+        })
+    }
+
+    /// Is the circuit breaker refusing calls now? (Smart Home directives then answer
+    /// BRIDGE_UNREACHABLE at once.)
+    pub fn breaker_open(&self) -> bool {
+        self.http.as_ref().is_some_and(|h| h.breaker.is_open())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_targets() {
+        assert_eq!(
+            targeted_entities(&json!({"entity_id": "light.a, light.b"})),
+            Some(vec!["light.a".into(), "light.b".into()])
+        );
+        assert_eq!(
+            targeted_entities(&json!({"target": {"entity_id": ["script.x"]}})),
+            Some(vec!["script.x".into()])
+        );
+        assert_eq!(targeted_entities(&json!({"area_id": "kitchen"})), None);
+        assert_eq!(targeted_entities(&json!({"entity_id": "all"})), None);
+        assert_eq!(targeted_entities(&json!({})), None);
+    }
+}
