@@ -3,10 +3,6 @@
 //! [`pick`] and fills `{name}` placeholders with [`fill`]. Adding a locale is adding a
 //! table; everything else falls back to the first table (en-US).
 
-/// The table for `locale`: an exact match ("en-GB"), else the first table of the same
-/// language ("en-*"), else the first table (the fallback, normally en-US).
-///
-/// `tables` must not be empty.
 /// English month names, January first (for speech tables).
 pub const EN_MONTHS: [&str; 12] = [
     "January",
@@ -23,6 +19,10 @@ pub const EN_MONTHS: [&str; 12] = [
     "December",
 ];
 
+/// The table for `locale`: an exact match ("en-GB"), else the first table of the same
+/// language ("en-*"), else the first table (the fallback, normally en-US).
+///
+/// `tables` must not be empty.
 pub fn pick<'a, T>(locale: &str, tables: &'a [(&str, T)]) -> &'a T {
     let wanted = locale.trim().replace('_', "-");
     let language = wanted.split('-').next().unwrap_or_default();
@@ -39,6 +39,57 @@ pub fn pick<'a, T>(locale: &str, tables: &'a [(&str, T)]) -> &'a T {
         .or_else(|| tables.first())
         .map(|(_, table)| table)
         .expect("speech tables are never empty")
+}
+
+/// What every skill component says the same way when a lookup fails or is ambiguous,
+/// one table per locale (pick it with [`phrases`]). Components keep only their own
+/// wording in their speech tables.
+#[derive(Debug)]
+pub struct Phrases {
+    /// `{thing}` is the kind with its article ("a script", "an area").
+    pub not_found: &'static str,
+    pub did_you_mean: &'static str,
+    pub unavailable: &'static str,
+    /// The words joining the last two items of a spoken list.
+    pub or: &'static str,
+    pub and: &'static str,
+}
+
+pub const PHRASES: &[(&str, Phrases)] = &[(
+    "en-US",
+    Phrases {
+        not_found: "I couldn't find {thing} called {name}.",
+        did_you_mean: "Did you mean {choices}?",
+        unavailable: "{name} is unavailable right now.",
+        or: "or",
+        and: "and",
+    },
+)];
+
+/// The shared phrases for `locale`.
+pub fn phrases(locale: &str) -> &'static Phrases {
+    pick(locale, PHRASES)
+}
+
+impl Phrases {
+    /// "I couldn't find a script called good nite."
+    pub fn not_found(&self, thing: &str, name: &str) -> String {
+        fill(self.not_found, &[("thing", thing), ("name", name)])
+    }
+
+    /// "Did you mean A, B or C?" (the first four names).
+    pub fn did_you_mean(&self, names: &[String]) -> String {
+        let names = &names[..names.len().min(4)];
+        fill(
+            self.did_you_mean,
+            &[("choices", &crate::matching::spoken_list(names, self.or))],
+        )
+    }
+
+    /// "Good Night is unavailable right now."
+    pub fn unavailable(&self, name: &str) -> String {
+        fill(self.unavailable, &[("name", name)])
+    }
 }
 
 /// Replaces each `{key}` in `template` with its value; unknown placeholders stay.
@@ -103,5 +154,18 @@ mod tests {
         assert_eq!(fill("{missing} and {", &[]), "{missing} and {");
         assert_eq!(plural(1, "device", "devices"), "device");
         assert_eq!(plural(0, "device", "devices"), "devices");
+    }
+
+    #[test]
+    fn shared_phrases() {
+        let p = phrases("en-GB");
+        assert_eq!(
+            p.not_found("a script", "x"),
+            "I couldn't find a script called x."
+        );
+        let names: Vec<String> = ["A", "B", "C", "D", "E"].map(String::from).into();
+        assert_eq!(p.did_you_mean(&names), "Did you mean A, B, C or D?");
+        assert_eq!(p.did_you_mean(&names[..1]), "Did you mean A?");
+        assert_eq!(p.unavailable("Lamp"), "Lamp is unavailable right now.");
     }
 }

@@ -3,6 +3,7 @@
 //! reported instead of guessed.
 
 use crate::ha::{self, Freshness, HaError, State};
+use crate::locale::Phrases;
 use crate::matching::{self, Candidate, Match};
 use crate::skill::SkillResponse;
 
@@ -51,9 +52,9 @@ pub fn entity_by_name(domain: &str, spoken: &str) -> Result<Lookup, HaError> {
     ))
 }
 
-/// "Did you mean A or B?" keeping the session open.
-pub fn ask_which(states: &[State]) -> SkillResponse {
+/// "Did you mean A or B?" (the shared phrase of `phrases`) keeping the session open.
+pub fn ask_which(states: &[State], phrases: &Phrases) -> SkillResponse {
     let names: Vec<String> = states.iter().take(4).map(State::friendly_name).collect();
-    let question = format!("Did you mean {}?", matching::spoken_list(&names, "or"));
+    let question = phrases.did_you_mean(&names);
     SkillResponse::ask(question.clone(), question)
 }

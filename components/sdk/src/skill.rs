@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::Failure;
+use crate::bindings::exports::lee::gateway::handler::Failure;
 
 /// A parsed custom-skill request.
 #[derive(Debug, Clone)]
