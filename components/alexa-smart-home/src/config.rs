@@ -1,4 +1,4 @@
-//! The component's settings (its `config` table in the manifest), with Home Assistant's
+//! The component's configuration (its `config` table in the manifest), with Home Assistant's
 //! own `alexa: smart_home:` semantics:
 //!
 //! ```toml
@@ -40,9 +40,9 @@ pub struct EntityConfig {
     pub display_categories: Vec<String>,
 }
 
-/// All settings.
+/// All config.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Settings {
+pub struct Config {
     pub filter: Filter,
     pub entity_config: BTreeMap<String, EntityConfig>,
     pub temperature_unit: Option<String>,
@@ -61,7 +61,7 @@ fn table(v: Option<&Value>) -> Option<Value> {
     }
 }
 
-impl Settings {
+impl Config {
     /// From the component's whole config table (JSON object).
     pub fn from_json(all: &Value) -> Self {
         let filter = table(all.get("filter")).unwrap_or(Value::Null);
@@ -175,7 +175,7 @@ mod tests {
     use serde_json::json;
 
     fn filter(v: Value) -> Filter {
-        Settings::from_json(&json!({ "filter": v })).filter
+        Config::from_json(&json!({ "filter": v })).filter
     }
 
     #[test]
@@ -224,7 +224,7 @@ mod tests {
 
     #[test]
     fn entity_config_and_env_json() {
-        let s = Settings::from_json(&json!({
+        let s = Config::from_json(&json!({
             "entity_config": "{\"light.k\": {\"name\": \"Kitchen\", \"display_categories\": \"LIGHT\"}}",
             "filter": {"include_domains": "light, switch"},
             "temperature_unit": "F"

@@ -7,16 +7,16 @@ use std::collections::HashMap;
 use lee_sdk::ha::State;
 use serde_json::Value;
 
-use crate::capabilities::{self, CATEGORIES};
-use crate::config::Settings;
+use crate::config::Config;
+use crate::interfaces::{self, CATEGORIES};
 use crate::message::endpoint_id_of;
 use crate::model::{Cap, Ctx, Device};
-pub use crate::wire::{Capability, Endpoint};
+pub use crate::wire::{Endpoint, Interface};
 
 /// Amazon's maximum number of endpoints per account.
 pub const MAX_ENDPOINTS: usize = 300;
-/// Amazon's maximum number of capabilities per endpoint.
-pub const MAX_CAPABILITIES: usize = 100;
+/// Amazon's maximum number of interfaces per endpoint (its "capabilities").
+pub const MAX_INTERFACES: usize = 100;
 
 /// What discovery needs from one entity registry entry.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -78,8 +78,8 @@ pub struct Discovered<'a> {
 }
 
 /// Whether the user asked for this entity (filter and registry flags).
-pub fn exposed(entity_id: &str, settings: &Settings, registry: &Registry) -> bool {
-    if settings
+pub fn exposed(entity_id: &str, config: &Config, registry: &Registry) -> bool {
+    if config
         .filter
         .include_entities
         .iter()
@@ -92,7 +92,7 @@ pub fn exposed(entity_id: &str, settings: &Settings, registry: &Registry) -> boo
     {
         return false;
     }
-    settings.filter.allows(entity_id)
+    config.filter.allows(entity_id)
 }
 
 /// Which endpoints survive when there are more than Amazon accepts: devices that are
@@ -117,15 +117,15 @@ fn priority(domain: &str) -> u8 {
 /// Builds the endpoints for `states`.
 pub fn discover<'a>(
     states: &[State],
-    settings: &Settings,
+    config: &Config,
     registry: &Registry,
     ctx: &'a Ctx,
 ) -> Discovered<'a> {
     let mut candidates: Vec<(u8, &State, Device)> = states
         .iter()
-        .filter(|s| exposed(&s.entity_id, settings, registry))
+        .filter(|s| exposed(&s.entity_id, config, registry))
         .filter_map(|s| {
-            let device = capabilities::device(s, ctx)?;
+            let device = interfaces::device(s, ctx)?;
             // An endpoint with nothing to control or report is noise in the Alexa app.
             let useful = device
                 .caps
@@ -143,7 +143,7 @@ pub fn discover<'a>(
     let endpoints = candidates
         .into_iter()
         .take(MAX_ENDPOINTS)
-        .map(|(_, s, d)| endpoint(s, d, settings, registry.get(&s.entity_id), ctx))
+        .map(|(_, s, d)| endpoint(s, d, config, registry.get(&s.entity_id), ctx))
         .collect();
     Discovered { endpoints, dropped }
 }
@@ -173,8 +173,8 @@ fn clip(text: &str, max: usize) -> String {
 }
 
 /// The spoken name: entity_config name, else the entity's name, else its first alias.
-pub fn friendly_name(state: &State, settings: &Settings, entry: Option<&RegistryEntry>) -> String {
-    let configured = settings
+pub fn friendly_name(state: &State, config: &Config, entry: Option<&RegistryEntry>) -> String {
+    let configured = config
         .entity_config
         .get(&state.entity_id)
         .and_then(|c| c.name.clone());
@@ -201,12 +201,12 @@ pub fn friendly_name(state: &State, settings: &Settings, entry: Option<&Registry
 pub fn endpoint<'a>(
     state: &State,
     device: Device,
-    settings: &Settings,
+    config: &Config,
     entry: Option<&RegistryEntry>,
     ctx: &'a Ctx,
 ) -> Endpoint<'a> {
-    let config = settings.entity_config.get(&state.entity_id);
-    let configured: Vec<&'static str> = config
+    let overrides = config.entity_config.get(&state.entity_id);
+    let configured: Vec<&'static str> = overrides
         .map(|c| {
             c.display_categories
                 .iter()
@@ -224,20 +224,20 @@ pub fn endpoint<'a>(
     } else {
         configured
     };
-    let description = config
+    let description = overrides
         .and_then(|c| c.description.as_deref())
         .unwrap_or(&state.entity_id);
-    let mut capabilities = device.caps;
-    if capabilities.len() > MAX_CAPABILITIES {
-        capabilities.truncate(MAX_CAPABILITIES - 1);
-        capabilities.push(Cap::Alexa);
+    let mut interfaces = device.caps;
+    if interfaces.len() > MAX_INTERFACES {
+        interfaces.truncate(MAX_INTERFACES - 1);
+        interfaces.push(Cap::Alexa);
     }
     Endpoint {
         endpoint_id: endpoint_id_of(&state.entity_id),
-        friendly_name: friendly_name(state, settings, entry),
+        friendly_name: friendly_name(state, config, entry),
         description: clip(&format!("{description} via Home Assistant"), 128),
         display_categories,
-        capabilities,
+        interfaces,
         locale: &ctx.locale,
     }
 }

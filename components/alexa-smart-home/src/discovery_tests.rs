@@ -26,15 +26,15 @@ fn registry_hides_hidden_and_category_entities() {
     // Only entries that change discovery are kept.
     assert_eq!(registry.len(), 3);
     assert_eq!(registry["lock.front_door"].aliases, vec!["Front Lock"]);
-    let d = discover(&demo_home(), &Settings::default(), &registry, &CTX);
+    let d = discover(&demo_home(), &Config::default(), &registry, &CTX);
     let ids = ids(&d);
     assert!(!ids.contains(&"light#bed_light".to_string()));
     assert!(!ids.contains(&"switch#ac".to_string()));
     assert!(ids.contains(&"lock#front_door".to_string()));
     // Explicitly included entities win over the registry flags.
-    let mut settings = Settings::default();
-    settings.filter.include_entities = vec!["switch.ac".into()];
-    let d = discover(&demo_home(), &settings, &registry, &CTX);
+    let mut config = Config::default();
+    config.filter.include_entities = vec!["switch.ac".into()];
+    let d = discover(&demo_home(), &config, &registry, &CTX);
     assert_eq!(ids_of(&d), vec!["switch#ac"]);
 }
 
@@ -44,14 +44,14 @@ fn ids_of(d: &Discovered) -> Vec<String> {
 
 #[test]
 fn filter_and_entity_config_apply() {
-    let mut settings = Settings {
+    let mut config = Config {
         filter: Filter {
             include_domains: vec!["light".into()],
             ..Filter::default()
         },
-        ..Settings::default()
+        ..Config::default()
     };
-    settings.entity_config.insert(
+    config.entity_config.insert(
         "light.kitchen_lights".into(),
         EntityConfig {
             name: Some("Island".into()),
@@ -59,7 +59,7 @@ fn filter_and_entity_config_apply() {
             display_categories: vec!["switch".into(), "BOGUS".into()],
         },
     );
-    let d = discover(&demo_home(), &settings, &HashMap::new(), &CTX);
+    let d = discover(&demo_home(), &config, &HashMap::new(), &CTX);
     assert_eq!(ids(&d), vec!["light#bed_light", "light#kitchen_lights"]);
     let kitchen = serde_json::to_value(&d.endpoints[1]).expect("json");
     assert_eq!(kitchen["friendlyName"], "Island");
@@ -76,11 +76,8 @@ fn names_fall_back_to_alias_and_object_id() {
         aliases: vec!["Pump".into()],
         ..RegistryEntry::default()
     };
-    assert_eq!(
-        friendly_name(&s, &Settings::default(), Some(&entry)),
-        "Pump"
-    );
-    assert_eq!(friendly_name(&s, &Settings::default(), None), "garden pump");
+    assert_eq!(friendly_name(&s, &Config::default(), Some(&entry)), "Pump");
+    assert_eq!(friendly_name(&s, &Config::default(), None), "garden pump");
 }
 
 #[test]
@@ -100,7 +97,7 @@ fn at_most_300_endpoints_deterministically() {
             json!({}),
         ));
     }
-    let d = discover(&states, &Settings::default(), &HashMap::new(), &CTX);
+    let d = discover(&states, &Config::default(), &HashMap::new(), &CTX);
     assert_eq!(d.endpoints.len(), MAX_ENDPOINTS);
     assert_eq!(d.dropped.len(), 25);
     // Lights (controllable) survive; the last sensors by id are dropped.
@@ -112,8 +109,8 @@ fn at_most_300_endpoints_deterministically() {
 fn capability_objects_carry_their_configuration() {
     let ctx = Ctx::default();
     let s = crate::test_support::find("input_select.house_mode");
-    let d = crate::capabilities::device(&s, &ctx).expect("select");
-    let mode = serde_json::to_value(Capability {
+    let d = crate::interfaces::device(&s, &ctx).expect("select");
+    let mode = serde_json::to_value(Interface {
         cap: &d.caps[0],
         locale: &ctx.locale,
     })

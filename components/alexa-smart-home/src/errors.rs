@@ -7,6 +7,7 @@
 //! and correlation token are always right). Only an event that is not a directive at
 //! all is returned as `Err(Failure::InvalidRequest)` for the host to answer.
 
+use lee_contract::alexa::{ErrorType, HaFailure, error_type_for};
 use lee_sdk::HaError;
 use serde_json::{Map, Value, json};
 
@@ -158,25 +159,39 @@ impl AlexaError {
         Value::Object(payload)
     }
 
-    /// Maps a Home Assistant failure. `token_expired` says whether the directive's bearer
-    /// token carries an `exp` claim in the past (HA's 401 does not say why it refused).
+    /// Maps a Home Assistant failure by the contract's table (the one the host uses
+    /// too), with one refinement the host cannot make: `token_expired` says whether the
+    /// directive's bearer token carries an `exp` claim in the past (HA's 401 does not
+    /// say why it refused), which makes it EXPIRED_AUTHORIZATION_CREDENTIAL.
     pub fn from_ha(error: &HaError, endpoint_id: Option<&str>, token_expired: bool) -> Self {
-        match error {
-            HaError::Unreachable(m) => {
-                Self::bridge_unreachable(format!("Home Assistant is unreachable: {m}"))
-            }
-            HaError::Unauthorized(_) if token_expired => {
+        let (failure, detail) = match error {
+            HaError::Denied(m) => (HaFailure::Denied, m),
+            HaError::Unreachable(m) => (HaFailure::Unreachable, m),
+            HaError::Unauthorized(m) => (HaFailure::Unauthorized, m),
+            HaError::NotFound(m) => (HaFailure::NotFound, m),
+            HaError::BadRequest(m) => (HaFailure::BadRequest, m),
+            HaError::Upstream(m) => (HaFailure::Upstream, m),
+        };
+        match error_type_for(failure) {
+            ErrorType::InvalidAuthorizationCredential if token_expired => {
                 Self::expired_credential("the access token has expired")
             }
-            HaError::Unauthorized(_) => {
+            ErrorType::InvalidAuthorizationCredential => {
                 Self::invalid_credential("Home Assistant did not accept the access token")
             }
-            HaError::NotFound(_) => Self::no_such_endpoint(endpoint_id.unwrap_or("(none)")),
-            HaError::BadRequest(m) => {
-                Self::invalid_value(format!("Home Assistant refused the command: {m}"))
+            ErrorType::BridgeUnreachable => {
+                Self::bridge_unreachable(format!("Home Assistant is unreachable: {detail}"))
             }
-            HaError::Denied(m) => Self::insufficient_permissions(m.clone()),
-            HaError::Upstream(m) => Self::internal(format!("Home Assistant failed: {m}")),
+            ErrorType::NoSuchEndpoint => Self::no_such_endpoint(endpoint_id.unwrap_or("(none)")),
+            ErrorType::InvalidValue => {
+                Self::invalid_value(format!("Home Assistant refused the command: {detail}"))
+            }
+            ErrorType::InsufficientPermissions => Self::insufficient_permissions(detail.clone()),
+            other => Self::new(
+                "Alexa",
+                other.as_str(),
+                format!("Home Assistant failed: {detail}"),
+            ),
         }
     }
 }

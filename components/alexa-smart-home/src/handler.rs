@@ -9,12 +9,12 @@ use lee_sdk::HaError;
 use lee_sdk::ha::{Freshness, State};
 use serde_json::Value;
 
-use crate::capabilities;
 use crate::clock;
-use crate::config::Settings;
+use crate::config::Config;
 use crate::directives::{self, Plan, Reply};
 use crate::discovery;
 use crate::errors::{AlexaError, token_expired};
+use crate::interfaces;
 use crate::message::Directive;
 use crate::model::{Attrs, Ctx};
 use crate::properties::{Sample, properties};
@@ -30,7 +30,7 @@ pub trait Home {
     fn entity_registry(&self) -> Result<String, HaError>;
     /// Home Assistant's temperature unit (`"°C"`/`"°F"`), `None` when it cannot be read.
     fn temperature_unit(&self) -> Option<String>;
-    fn settings(&self) -> Settings;
+    fn config(&self) -> Config;
     fn warn(&self, message: &str, fields: &[(&str, &str)]);
     fn info(&self, message: &str, fields: &[(&str, &str)]);
 }
@@ -79,8 +79,8 @@ fn ha_error(d: &Directive, e: &HaError) -> AlexaError {
 
 /// The temperature unit the configured `temperature_unit` names, else the unit most
 /// temperature sensors and weather entities report, else Celsius.
-pub fn infer_scale(settings: &Settings, states: &[State]) -> Scale {
-    if let Some(scale) = settings
+pub fn infer_scale(config: &Config, states: &[State]) -> Scale {
+    if let Some(scale) = config
         .temperature_unit
         .as_deref()
         .and_then(Scale::from_ha_unit)
@@ -112,8 +112,8 @@ pub fn infer_scale(settings: &Settings, states: &[State]) -> Scale {
 /// The unit climate and water heater attributes are in: the component's configured
 /// `temperature_unit`, else Home Assistant's unit system (`/api/config`), else inferred
 /// from the states (`states`, or the cached list when `None`).
-pub fn temperature_scale(settings: &Settings, home: &dyn Home, states: Option<&[State]>) -> Scale {
-    let configured = settings
+pub fn temperature_scale(config: &Config, home: &dyn Home, states: Option<&[State]>) -> Scale {
+    let configured = config
         .temperature_unit
         .as_deref()
         .and_then(Scale::from_ha_unit);
@@ -125,34 +125,34 @@ pub fn temperature_scale(settings: &Settings, home: &dyn Home, states: Option<&[
         return scale;
     }
     match states {
-        Some(states) => infer_scale(settings, states),
+        Some(states) => infer_scale(config, states),
         None => infer_scale(
-            settings,
+            config,
             &home.states(Freshness::ForLookup).unwrap_or_default(),
         ),
     }
 }
 
-fn context(settings: &Settings, scale: Scale) -> Ctx {
+fn context(config: &Config, scale: Scale) -> Ctx {
     Ctx {
         scale,
-        locale: settings.locale().to_string(),
+        locale: config.locale().to_string(),
     }
 }
 
 /// A context for one entity: the temperature unit matters only for climate and water
 /// heaters.
-fn context_for(state: &State, settings: &Settings, home: &dyn Home) -> Ctx {
+fn context_for(state: &State, config: &Config, home: &dyn Home) -> Ctx {
     let scale = if matches!(state.domain(), "climate" | "water_heater") {
-        temperature_scale(settings, home, None)
+        temperature_scale(config, home, None)
     } else {
         Scale::Celsius
     };
-    context(settings, scale)
+    context(config, scale)
 }
 
 fn discover(d: &Directive, home: &dyn Home) -> Result<String, AlexaError> {
-    let settings = home.settings();
+    let config = home.config();
     let states = home
         .states(Freshness::ForLookup)
         .map_err(|e| ha_error(d, &e))?;
@@ -168,8 +168,8 @@ fn discover(d: &Directive, home: &dyn Home) -> Result<String, AlexaError> {
             discovery::Registry::new()
         }
     };
-    let ctx = context(&settings, temperature_scale(&settings, home, Some(&states)));
-    let found = discovery::discover(&states, &settings, &registry, &ctx);
+    let ctx = context(&config, temperature_scale(&config, home, Some(&states)));
+    let found = discovery::discover(&states, &config, &registry, &ctx);
     if !found.dropped.is_empty() {
         let count = found.dropped.len().to_string();
         // The host keeps log values up to 4 KiB: the complete list goes out in parts.
@@ -208,14 +208,14 @@ fn accept_grant(d: &Directive) -> Result<Value, AlexaError> {
 fn target(
     d: &Directive,
     home: &dyn Home,
-    settings: &Settings,
+    config: &Config,
     freshness: Freshness,
 ) -> Result<State, AlexaError> {
     let entity_id = d
         .entity_id()
         .ok_or_else(|| AlexaError::invalid_directive("the directive has no endpoint"))?;
     let endpoint_id = d.endpoint_id.as_deref().unwrap_or_default();
-    if !discovery::exposed(&entity_id, settings, &HashMap::new()) {
+    if !discovery::exposed(&entity_id, config, &HashMap::new()) {
         return Err(AlexaError::no_such_endpoint(endpoint_id));
     }
     home.state(&entity_id, freshness)
@@ -224,20 +224,20 @@ fn target(
 }
 
 fn report_state(d: &Directive, home: &dyn Home) -> Result<Value, AlexaError> {
-    let settings = home.settings();
-    let state = target(d, home, &settings, Freshness::Now)?;
-    let ctx = context_for(&state, &settings, home);
-    let device = capabilities::device(&state, &ctx).ok_or_else(|| {
+    let config = home.config();
+    let state = target(d, home, &config, Freshness::Now)?;
+    let ctx = context_for(&state, &config, home);
+    let device = interfaces::device(&state, &ctx).ok_or_else(|| {
         AlexaError::no_such_endpoint(d.endpoint_id.as_deref().unwrap_or_default())
     })?;
     Ok(d.state_report(properties(&state, &device, &ctx, Sample::now())))
 }
 
 fn control(d: &Directive, home: &dyn Home) -> Result<Value, AlexaError> {
-    let settings = home.settings();
-    let state = target(d, home, &settings, BEFORE_COMMAND)?;
-    let ctx = context_for(&state, &settings, home);
-    let device = capabilities::device(&state, &ctx).ok_or_else(|| {
+    let config = home.config();
+    let state = target(d, home, &config, BEFORE_COMMAND)?;
+    let ctx = context_for(&state, &config, home);
+    let device = interfaces::device(&state, &ctx).ok_or_else(|| {
         AlexaError::no_such_endpoint(d.endpoint_id.as_deref().unwrap_or_default())
     })?;
     if state.state == "unavailable" {

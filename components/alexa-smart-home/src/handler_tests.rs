@@ -116,7 +116,7 @@ fn home_assistant_failures_become_alexa_errors() {
 #[test]
 fn filtered_entities_do_not_exist() {
     let mut home = FakeHome::new();
-    home.settings.filter.exclude_domains = vec!["switch".into()];
+    home.config.filter.exclude_domains = vec!["switch".into()];
     let r = home.run(&directive(
         "Alexa.PowerController",
         "TurnOn",
@@ -157,11 +157,11 @@ fn temperature_unit_inference() {
             json!({"device_class": "temperature", "unit_of_measurement": "°C"}),
         ),
     ];
-    assert_eq!(infer_scale(&Settings::default(), &f), Scale::Fahrenheit);
-    assert_eq!(infer_scale(&Settings::default(), &[]), Scale::Celsius);
-    let configured = Settings {
+    assert_eq!(infer_scale(&Config::default(), &f), Scale::Fahrenheit);
+    assert_eq!(infer_scale(&Config::default(), &[]), Scale::Celsius);
+    let configured = Config {
         temperature_unit: Some("C".into()),
-        ..Settings::default()
+        ..Config::default()
     };
     assert_eq!(infer_scale(&configured, &f), Scale::Celsius);
 }
@@ -209,7 +209,7 @@ fn home_assistant_unit_system_decides_without_reading_every_state() {
     );
     assert_ne!(r["event"]["header"]["name"], "ErrorResponse", "{r}");
     // The component's own setting wins over Home Assistant's.
-    home.settings.temperature_unit = Some("C".into());
-    let ctx_scale = temperature_scale(&home.settings, &home, None);
+    home.config.temperature_unit = Some("C".into());
+    let ctx_scale = temperature_scale(&home.config, &home, None);
     assert_eq!(ctx_scale, Scale::Celsius);
 }

@@ -7,7 +7,7 @@ use lee_sdk::ha::{self, Freshness, Registry, State};
 use lee_sdk::log;
 use serde_json::Value;
 
-use crate::config::Settings;
+use crate::config::Config;
 use crate::handler::Home;
 
 /// Home Assistant as the host provides it.
@@ -41,9 +41,9 @@ impl Home for HostHome {
             .ok()
     }
 
-    fn settings(&self) -> Settings {
+    fn config(&self) -> Config {
         let all: Value = serde_json::from_str(&host_config::all()).unwrap_or(Value::Null);
-        Settings::from_json(&all)
+        Config::from_json(&all)
     }
 
     fn warn(&self, message: &str, fields: &[(&str, &str)]) {

@@ -5,7 +5,7 @@
 use lee_sdk::ha::State;
 use serde_json::{Value, json};
 
-use crate::capabilities::*;
+use crate::features::*;
 use crate::model::{Attrs, Cap, Ctx, ModeCap, ModeValue, Name, RangeCap, ToggleCap, text};
 
 fn action(actions: &[&str], name: &str, payload: Value) -> Value {

@@ -5,7 +5,8 @@
 //! - [`handler`]: routing and orchestration over the [`handler::Home`] trait
 //! - [`host`]: the real Home Assistant behind the host imports
 //! - [`message`]: directive parsing and response/event builders
-//! - [`capabilities`]: entity -> Alexa interfaces and categories (single source of truth)
+//! - [`interfaces`]: entity -> Alexa interfaces and categories (single source of truth)
+//! - [`features`]: Home Assistant's supported-feature bits
 //! - [`instances`]: Range/Mode/Toggle instances per domain
 //! - [`discovery`]: endpoints, names, filter/registry, Amazon's limits
 //! - [`wire`]: the Discover.Response wire format (typed serialisation)
@@ -19,15 +20,16 @@
 //! answers INVALID_DIRECTIVE); every other outcome, including Home Assistant failures,
 //! is a complete Alexa message built here.
 
-pub mod capabilities;
 pub mod clock;
 pub mod config;
 pub mod directives;
 pub mod discovery;
 pub mod errors;
+pub mod features;
 pub mod handler;
 pub mod host;
 pub mod instances;
+pub mod interfaces;
 pub mod message;
 pub mod model;
 pub mod properties;
@@ -41,26 +43,19 @@ mod schema_tests;
 #[cfg(test)]
 pub(crate) mod test_support;
 
-use lee_sdk::{Failure, Guest, Invocation};
+use lee_sdk::dispatch::{Handler, Routes};
+use lee_sdk::{Failure, Invocation};
 
 use crate::message::Directive;
 
 pub struct AlexaSmartHome;
 
-// Exported only in the component: a native cdylib cannot carry the component-model
-// export names, and native builds exist for the unit tests.
-#[cfg(target_arch = "wasm32")]
-lee_sdk::export!(AlexaSmartHome);
+/// Every `alexa:` route: Discovery, ReportState, every controller, AcceptGrant.
+const ROUTES: Routes = &[("alexa:*", Handler::Invocation(handle_directive))];
 
-impl Guest for AlexaSmartHome {
-    fn handle(invocation: Invocation) -> Result<String, Failure> {
-        if !invocation.route.starts_with("alexa:") {
-            return Err(Failure::Unsupported(format!(
-                "alexa-smart-home does not handle {}",
-                invocation.route
-            )));
-        }
-        let directive = Directive::parse(&invocation.event).map_err(Failure::InvalidRequest)?;
-        Ok(handler::handle(&directive, &host::HostHome))
-    }
+lee_sdk::component!(AlexaSmartHome, ROUTES);
+
+fn handle_directive(invocation: &Invocation) -> Result<String, Failure> {
+    let directive = Directive::parse(&invocation.event).map_err(Failure::InvalidRequest)?;
+    Ok(handler::handle(&directive, &host::HostHome))
 }

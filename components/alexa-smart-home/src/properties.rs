@@ -5,8 +5,8 @@
 use lee_sdk::ha::State;
 use serde_json::{Value, json};
 
-use crate::capabilities::alexa_thermostat_mode;
 use crate::clock;
+use crate::interfaces::alexa_thermostat_mode;
 use crate::model::{Attrs, Cap, Ctx, Device};
 use crate::units::{Scale, mired_to_kelvin, temperature_json};
 

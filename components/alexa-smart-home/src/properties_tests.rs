@@ -1,5 +1,5 @@
 use super::*;
-use crate::capabilities::device;
+use crate::interfaces::device;
 use crate::test_support::{find, st};
 
 fn props(s: &State) -> Vec<Value> {

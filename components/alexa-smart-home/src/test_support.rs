@@ -256,7 +256,7 @@ use std::cell::RefCell;
 use lee_sdk::HaError;
 use lee_sdk::ha::Freshness;
 
-use crate::config::Settings;
+use crate::config::Config;
 use crate::handler::{Home, handle};
 use crate::message::Directive;
 
@@ -268,7 +268,7 @@ pub struct FakeHome {
     pub reads: RefCell<Vec<(String, u32)>>,
     pub fail: Option<HaError>,
     pub fail_calls: Option<HaError>,
-    pub settings: Settings,
+    pub config: Config,
     pub registry: Vec<Value>,
     /// Home Assistant's unit system temperature unit (`None`: not readable).
     pub unit: Option<String>,
@@ -284,7 +284,7 @@ impl FakeHome {
             reads: RefCell::new(Vec::new()),
             fail: None,
             fail_calls: None,
-            settings: Settings::default(),
+            config: Config::default(),
             registry: Vec::new(),
             unit: None,
             report_changed: true,
@@ -398,8 +398,8 @@ impl Home for FakeHome {
         self.unit.clone()
     }
 
-    fn settings(&self) -> Settings {
-        self.settings.clone()
+    fn config(&self) -> Config {
+        self.config.clone()
     }
 
     fn warn(&self, _: &str, _: &[(&str, &str)]) {}

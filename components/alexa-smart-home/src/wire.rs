@@ -18,7 +18,7 @@ pub struct Endpoint<'a> {
     pub friendly_name: String,
     pub description: String,
     pub display_categories: Vec<&'static str>,
-    pub capabilities: Vec<Cap>,
+    pub interfaces: Vec<Cap>,
     /// Locale of text friendly names in capability resources.
     pub locale: &'a str,
 }
@@ -32,10 +32,7 @@ impl Serialize for Endpoint<'_> {
         m.serialize_entry("manufacturerName", "Home Assistant")?;
         m.serialize_entry("displayCategories", &self.display_categories)?;
         m.serialize_entry("cookie", &Empty {})?;
-        m.serialize_entry(
-            "capabilities",
-            &Capabilities(&self.capabilities, self.locale),
-        )?;
+        m.serialize_entry("capabilities", &Interfaces(&self.interfaces, self.locale))?;
         m.end()
     }
 }
@@ -43,13 +40,13 @@ impl Serialize for Endpoint<'_> {
 #[derive(Serialize)]
 struct Empty {}
 
-struct Capabilities<'a>(&'a [Cap], &'a str);
+struct Interfaces<'a>(&'a [Cap], &'a str);
 
-impl Serialize for Capabilities<'_> {
+impl Serialize for Interfaces<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut seq = s.serialize_seq(Some(self.0.len()))?;
         for cap in self.0 {
-            seq.serialize_element(&Capability {
+            seq.serialize_element(&Interface {
                 cap,
                 locale: self.1,
             })?;
@@ -58,8 +55,8 @@ impl Serialize for Capabilities<'_> {
     }
 }
 
-/// One capability object of an endpoint.
-pub struct Capability<'a> {
+/// One interface of an endpoint (Amazon's wire name: a "capability" object).
+pub struct Interface<'a> {
     pub cap: &'a Cap,
     pub locale: &'a str,
 }
@@ -102,7 +99,7 @@ fn reported(cap: &Cap) -> Cow<'static, [&'static str]> {
     Cow::Borrowed(fixed)
 }
 
-impl Serialize for Capability<'_> {
+impl Serialize for Interface<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let (cap, locale) = (self.cap, self.locale);
         let mut m = s.serialize_map(None)?;

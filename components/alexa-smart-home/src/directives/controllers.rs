@@ -5,7 +5,7 @@
 use lee_sdk::ha::State;
 use serde_json::{Value, json};
 
-use super::{Plan, call, in_range, number, string, unknown};
+use super::plan::{Plan, call, in_range, number, string, unknown};
 use crate::errors::AlexaError;
 use crate::message::Directive;
 use crate::model::{Attrs, Cap, Device, ModeCap, RangeCap};

@@ -4,10 +4,10 @@
 use lee_sdk::ha::State;
 use serde_json::{Value, json};
 
-use super::{Plan, Reply, ServiceCall, boolean, call, in_range, number, string, unknown};
-use crate::capabilities::{COVER_STOP, COVER_STOP_TILT};
+use super::plan::{Plan, Reply, ServiceCall, boolean, call, in_range, number, string, unknown};
 use crate::clock;
 use crate::errors::AlexaError;
+use crate::features::{COVER_STOP, COVER_STOP_TILT};
 use crate::message::Directive;
 use crate::model::{Attrs, Cap, Device};
 

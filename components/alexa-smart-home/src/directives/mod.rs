@@ -1,120 +1,23 @@
 //! Directive -> service-call plan, per interface. Pure: the directive, the entity's
 //! current state and its [`Device`] in; the Home Assistant calls to make (or the Alexa
-//! error to answer) out. `lib.rs` executes the plan and reports the state afterwards.
+//! error to answer) out. [`crate::handler`] executes the plan and reports the state
+//! afterwards.
 
 mod controllers;
 mod light;
 mod media;
+pub mod plan;
 mod power;
 mod scene;
 mod security;
 mod thermostat;
 
 use lee_sdk::ha::State;
-use serde_json::{Map, Value, json};
 
+pub use self::plan::{Plan, Reply, ServiceCall};
 use crate::errors::AlexaError;
 use crate::message::Directive;
 use crate::model::{Ctx, Device};
-
-/// One Home Assistant service call.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ServiceCall {
-    pub domain: String,
-    pub service: String,
-    pub data: Value,
-}
-
-/// How to answer once the calls succeeded.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Reply {
-    /// `Alexa.Response` with the endpoint's properties after the command.
-    Response,
-    /// `Alexa.SceneController` ActivationStarted / DeactivationStarted.
-    SceneStarted { deactivated: bool },
-    /// `Alexa.SecurityPanelController` Arm.Response.
-    Armed { exit_delay_seconds: u32 },
-    /// `Alexa.SeekController` StateReport with the new position.
-    Seek { position_ms: i64 },
-}
-
-/// What a directive needs done.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Plan {
-    pub calls: Vec<ServiceCall>,
-    pub reply: Reply,
-    /// The error to answer when Home Assistant refuses the call (HTTP 400, or the 500 it
-    /// answers for a service that raised, e.g. on a wrong alarm code); `None` maps
-    /// those to INVALID_VALUE / INTERNAL_ERROR.
-    pub on_refused: Option<AlexaError>,
-}
-
-impl Plan {
-    pub fn one(call: ServiceCall) -> Self {
-        Self::many(vec![call])
-    }
-
-    pub fn many(calls: Vec<ServiceCall>) -> Self {
-        Self {
-            calls,
-            reply: Reply::Response,
-            on_refused: None,
-        }
-    }
-
-    pub fn reply(mut self, reply: Reply) -> Self {
-        self.reply = reply;
-        self
-    }
-}
-
-/// `domain.service` on `state`'s entity with extra `data`.
-pub fn call(domain: &str, service: &str, state: &State, data: Value) -> ServiceCall {
-    let mut map = match data {
-        Value::Object(m) => m,
-        _ => Map::new(),
-    };
-    map.insert("entity_id".into(), json!(state.entity_id));
-    ServiceCall {
-        domain: domain.into(),
-        service: service.into(),
-        data: Value::Object(map),
-    }
-}
-
-/// A number from the payload, or INVALID_VALUE.
-pub fn number(payload: &Value, key: &str) -> Result<f64, AlexaError> {
-    payload
-        .get(key)
-        .and_then(Value::as_f64)
-        .filter(|v| v.is_finite())
-        .ok_or_else(|| AlexaError::invalid_value(format!("payload.{key} must be a number")))
-}
-
-/// A boolean from the payload, or INVALID_VALUE.
-pub fn boolean(payload: &Value, key: &str) -> Result<bool, AlexaError> {
-    payload
-        .get(key)
-        .and_then(Value::as_bool)
-        .ok_or_else(|| AlexaError::invalid_value(format!("payload.{key} must be true or false")))
-}
-
-/// A string from the payload, or INVALID_VALUE.
-pub fn string<'a>(payload: &'a Value, key: &str) -> Result<&'a str, AlexaError> {
-    payload
-        .get(key)
-        .and_then(Value::as_str)
-        .ok_or_else(|| AlexaError::invalid_value(format!("payload.{key} must be a string")))
-}
-
-/// `value` within `min..=max`, or VALUE_OUT_OF_RANGE.
-pub fn in_range(value: f64, min: f64, max: f64) -> Result<f64, AlexaError> {
-    if value < min - 1e-9 || value > max + 1e-9 {
-        Err(AlexaError::value_out_of_range(value, min, max))
-    } else {
-        Ok(value)
-    }
-}
 
 /// Plans `directive` for an entity currently in `state`.
 pub fn plan(d: &Directive, state: &State, device: &Device, ctx: &Ctx) -> Result<Plan, AlexaError> {
@@ -153,11 +56,6 @@ pub fn plan(d: &Directive, state: &State, device: &Device, ctx: &Ctx) -> Result<
             "{other} is not supported"
         ))),
     }
-}
-
-/// An unknown directive name within a known interface.
-pub fn unknown(d: &Directive) -> AlexaError {
-    AlexaError::invalid_directive(format!("{}.{} is not supported", d.namespace, d.name))
 }
 
 #[cfg(test)]

@@ -3,9 +3,9 @@
 use lee_sdk::ha::State;
 use serde_json::json;
 
-use super::{Plan, ServiceCall, call, unknown};
-use crate::capabilities::{VACUUM_HOME, VACUUM_START, VACUUM_STOP};
+use super::plan::{Plan, ServiceCall, call, unknown};
 use crate::errors::AlexaError;
+use crate::features::{VACUUM_HOME, VACUUM_START, VACUUM_STOP};
 use crate::message::Directive;
 use crate::model::Attrs;
 

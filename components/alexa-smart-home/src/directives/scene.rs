@@ -4,7 +4,7 @@
 use lee_sdk::ha::State;
 use serde_json::json;
 
-use super::{Plan, Reply, call, unknown};
+use super::plan::{Plan, Reply, call, unknown};
 use crate::errors::AlexaError;
 use crate::message::Directive;
 

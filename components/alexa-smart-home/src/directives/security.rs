@@ -4,7 +4,7 @@
 use lee_sdk::ha::State;
 use serde_json::json;
 
-use super::{Plan, Reply, call, string, unknown};
+use super::plan::{Plan, Reply, call, string, unknown};
 use crate::errors::AlexaError;
 use crate::message::Directive;
 use crate::model::{Attrs, Cap, Device};

@@ -1,7 +1,8 @@
 use super::*;
-use crate::capabilities::device;
+use crate::interfaces::device;
 use crate::test_support::{directive, directive_instance, find};
 use crate::units::Scale;
+use serde_json::{Value, json};
 
 fn plan_for(event: Value, id: &str) -> Result<Plan, AlexaError> {
     plan_ctx(event, id, &Ctx::default())

@@ -5,7 +5,7 @@
 use lee_sdk::ha::State;
 use serde_json::{Value, json};
 
-use super::{Plan, call, unknown};
+use super::plan::{Plan, call, unknown};
 use crate::errors::AlexaError;
 use crate::message::Directive;
 use crate::model::{Attrs, Cap, Ctx, Device, ThermostatCap};

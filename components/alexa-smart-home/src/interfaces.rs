@@ -4,6 +4,7 @@
 
 use lee_sdk::ha::State;
 
+use crate::features::*;
 use crate::instances::{
     cover, fan, humidifier, mode_from_list, number, remote, select, vacuum, valve,
 };
@@ -81,56 +82,6 @@ pub const DOMAINS: &[&str] = &[
     "valve",
     "water_heater",
 ];
-
-// Home Assistant feature bits.
-mod bits {
-    pub const CLIMATE_TARGET: u64 = 1;
-    pub const CLIMATE_RANGE: u64 = 2;
-    pub const CLIMATE_OFF: u64 = 128;
-    pub const CLIMATE_ON: u64 = 256;
-    pub const WH_TARGET: u64 = 1;
-    pub const WH_OPERATION: u64 = 2;
-    pub const WH_ON_OFF: u64 = 8;
-    pub const COVER_OPEN: u64 = 1;
-    pub const COVER_CLOSE: u64 = 2;
-    pub const COVER_SET: u64 = 4;
-    pub const COVER_STOP: u64 = 8;
-    pub const COVER_STOP_TILT: u64 = 64;
-    pub const COVER_SET_TILT: u64 = 128;
-    pub const FAN_SPEED: u64 = 1;
-    pub const FAN_OSCILLATE: u64 = 2;
-    pub const FAN_DIRECTION: u64 = 4;
-    pub const FAN_PRESET: u64 = 8;
-    pub const HUMIDIFIER_MODES: u64 = 1;
-    pub const REMOTE_ACTIVITY: u64 = 4;
-    pub const VACUUM_ON: u64 = 1;
-    pub const VACUUM_OFF: u64 = 2;
-    pub const VACUUM_PAUSE: u64 = 4;
-    pub const VACUUM_STOP: u64 = 8;
-    pub const VACUUM_HOME: u64 = 16;
-    pub const VACUUM_FAN_SPEED: u64 = 32;
-    pub const VACUUM_START: u64 = 8192;
-    pub const ALARM_HOME: u64 = 1;
-    pub const ALARM_AWAY: u64 = 2;
-    pub const ALARM_NIGHT: u64 = 4;
-    pub const MP_PAUSE: u64 = 1;
-    pub const MP_SEEK: u64 = 2;
-    pub const MP_VOLUME_SET: u64 = 4;
-    pub const MP_MUTE: u64 = 8;
-    pub const MP_PREVIOUS: u64 = 16;
-    pub const MP_NEXT: u64 = 32;
-    pub const MP_ON: u64 = 128;
-    pub const MP_OFF: u64 = 256;
-    pub const MP_PLAY_MEDIA: u64 = 512;
-    pub const MP_VOLUME_STEP: u64 = 1024;
-    pub const MP_SOURCE: u64 = 2048;
-    pub const MP_STOP: u64 = 4096;
-    pub const MP_PLAY: u64 = 16384;
-    pub const VALVE_OPEN: u64 = 1;
-    pub const VALVE_CLOSE: u64 = 2;
-    pub const VALVE_SET: u64 = 4;
-}
-pub use bits::*;
 
 /// The interfaces of `state`, or `None` when the entity is not something Alexa can use
 /// (an unsupported domain, a non-temperature sensor, a binary sensor of another class).
@@ -386,5 +337,5 @@ fn media_player(state: &State) -> Vec<Cap> {
 }
 
 #[cfg(test)]
-#[path = "capabilities_tests.rs"]
+#[path = "interfaces_tests.rs"]
 mod tests;
