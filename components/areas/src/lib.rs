@@ -14,17 +14,19 @@
 //! Grants needed: `read_states` (states and registries) and the on/off/toggle services of
 //! the six domains (see the manifest entry).
 
+pub mod domain;
 pub mod plan;
 pub mod speech;
 
 use std::collections::{BTreeMap, HashMap};
 
 use lee_sdk::areas::{Area, Directory};
+use lee_sdk::dispatch::{Handler, Routes};
 use lee_sdk::ha::{self, Freshness, HaError, Registry};
-use lee_sdk::locale::fill;
+use lee_sdk::locale::{Phrases, fill, phrases};
 use lee_sdk::matching::{Match, spoken_list};
 use lee_sdk::skill::{SkillRequest, SkillResponse};
-use lee_sdk::{Failure, Guest, Invocation, config, log};
+use lee_sdk::{Failure, config, log};
 use serde_json::{Value, json};
 
 use crate::plan::{Action, CallOutcome, DeviceType, Domain};
@@ -32,9 +34,12 @@ use crate::speech::Speech;
 
 pub struct Areas;
 
-// Exported only for wasm: native builds (unit tests) must not carry the component ABI symbols.
-#[cfg(target_arch = "wasm32")]
-lee_sdk::export!(Areas);
+const ROUTES: Routes = &[
+    ("skill:ControlArea", Handler::Skill(control)),
+    ("skill:ListAreas", Handler::Skill(list)),
+];
+
+lee_sdk::component!(Areas, ROUTES);
 
 /// Session attributes that carry a half-understood ControlArea to the next turn.
 const PENDING_AREA: &str = "areas_area";
@@ -43,19 +48,6 @@ const PENDING_TYPE: &str = "areas_device_type";
 
 /// Cover device classes never opened by an area command unless configured otherwise.
 pub const DEFAULT_PROTECTED_COVERS: [&str; 3] = ["garage", "door", "gate"];
-
-impl Guest for Areas {
-    fn handle(invocation: Invocation) -> Result<String, Failure> {
-        let request = SkillRequest::parse(&invocation.event)?;
-        match invocation.route.as_str() {
-            "skill:ControlArea" => control(&request),
-            "skill:ListAreas" => list(&request),
-            other => Err(Failure::Unsupported(format!(
-                "areas does not handle {other}"
-            ))),
-        }
-    }
-}
 
 /// A slot, else the value remembered in the session from the previous turn.
 fn slot_or_pending(request: &SkillRequest, slot: &str, attribute: &str) -> Option<String> {
@@ -92,6 +84,7 @@ pub fn protected_classes(configured: Option<&Value>) -> Vec<String> {
 
 fn control(request: &SkillRequest) -> Result<String, Failure> {
     let speech = speech::for_locale(&request.locale);
+    let shared = phrases(&request.locale);
     let area_spoken = slot_or_pending(request, "AreaName", PENDING_AREA);
     let action_spoken = slot_or_pending(request, "Action", PENDING_ACTION);
     let type_spoken = slot_or_pending(request, "DeviceType", PENDING_TYPE);
@@ -128,10 +121,7 @@ fn control(request: &SkillRequest) -> Result<String, Failure> {
         Match::Found(area) => area.clone(),
         Match::Ambiguous(areas) => {
             let names: Vec<String> = areas.iter().take(4).map(|a| a.name.clone()).collect();
-            let text = fill(
-                speech.did_you_mean,
-                &[("choices", &spoken_list(&names, speech.or))],
-            );
+            let text = shared.did_you_mean(&names);
             return ask_keeping(
                 text,
                 &[
@@ -142,7 +132,7 @@ fn control(request: &SkillRequest) -> Result<String, Failure> {
             .into_result();
         }
         Match::NotFound => {
-            let text = fill(speech.area_not_found, &[("name", &area_spoken)]);
+            let text = shared.not_found(speech.thing, &area_spoken);
             return SkillResponse::say(text).into_result();
         }
     };
@@ -160,12 +150,13 @@ fn control(request: &SkillRequest) -> Result<String, Failure> {
         )
         .into_result();
     };
-    run(speech, &directory, &area, filter, action)
+    run(speech, shared, &directory, &area, filter, action)
 }
 
 /// Finds the targets, makes one service call per domain and says what changed.
 fn run(
     speech: &Speech,
+    shared: &Phrases,
     directory: &Directory,
     area: &Area,
     filter: Option<Domain>,
@@ -226,7 +217,9 @@ fn run(
             ("calls", &outcomes.len().to_string()),
         ],
     );
-    let text = plan::summary(speech, &area.name, filter, action, &targets, &outcomes);
+    let text = plan::summary(
+        speech, shared, &area.name, filter, action, &targets, &outcomes,
+    );
     SkillResponse::say(text).into_result()
 }
 
@@ -240,7 +233,7 @@ fn list(request: &SkillRequest) -> Result<String, Failure> {
     } else {
         fill(
             speech.list_areas,
-            &[("names", &spoken_list(&names, speech.and))],
+            &[("names", &spoken_list(&names, phrases(&request.locale).and))],
         )
     };
     SkillResponse::say(text).into_result()

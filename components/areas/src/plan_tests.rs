@@ -5,11 +5,31 @@ use std::collections::{BTreeMap, HashMap};
 
 use lee_sdk::areas::Directory;
 use lee_sdk::ha::{HaError, State};
+use lee_sdk::locale::phrases;
 use serde_json::{Value, json};
 
 use crate::plan::{self, Action, CallOutcome, DeviceType, Domain, Targets};
 use crate::speech::EN_US;
 use crate::{DEFAULT_PROTECTED_COVERS, protected_classes};
+
+/// [`plan::summary`] in en-US.
+fn summary(
+    area: &str,
+    filter: Option<Domain>,
+    action: Action,
+    targets: &Targets,
+    outcomes: &BTreeMap<Domain, CallOutcome>,
+) -> String {
+    plan::summary(
+        &EN_US,
+        phrases("en-US"),
+        area,
+        filter,
+        action,
+        targets,
+        outcomes,
+    )
+}
 
 fn state(entity_id: &str, name: &str, value: &str, attributes: Value) -> State {
     let mut attributes = attributes;
@@ -222,11 +242,10 @@ fn done(t: &Targets, reported: &[&str]) -> BTreeMap<Domain, CallOutcome> {
 fn speech_counts_changed_devices() {
     let t = targets_for("living_room", None, Action::Off);
     // Nothing reported: the five not already off count.
-    let text = plan::summary(&EN_US, "Living Room", None, Action::Off, &t, &done(&t, &[]));
+    let text = summary("Living Room", None, Action::Off, &t, &done(&t, &[]));
     assert_eq!(text, "Turned off 5 devices in the Living Room.");
     let t = targets_for("living_room", Some(Domain::Light), Action::Off);
-    let text = plan::summary(
-        &EN_US,
+    let text = summary(
         "Living Room",
         Some(Domain::Light),
         Action::Off,
@@ -235,7 +254,7 @@ fn speech_counts_changed_devices() {
     );
     assert_eq!(text, "Turned off 1 light in the Living Room.");
     let t = targets_for("hallway", None, Action::On);
-    let text = plan::summary(&EN_US, "Hallway", None, Action::On, &t, &done(&t, &[]));
+    let text = summary("Hallway", None, Action::On, &t, &done(&t, &[]));
     assert_eq!(
         text,
         "Turned on 1 device in the Hallway. I left Garage Door alone for safety."
@@ -245,11 +264,10 @@ fn speech_counts_changed_devices() {
 #[test]
 fn speech_for_already_nothing_and_failures() {
     let t = targets_for("hallway", None, Action::Off);
-    let text = plan::summary(&EN_US, "Hallway", None, Action::Off, &t, &done(&t, &[]));
+    let text = summary("Hallway", None, Action::Off, &t, &done(&t, &[]));
     assert_eq!(text, "Everything in the Hallway was already off.");
     let t = targets_for("hallway", Some(Domain::Light), Action::Off);
-    let text = plan::summary(
-        &EN_US,
+    let text = summary(
         "Hallway",
         Some(Domain::Light),
         Action::Off,
@@ -267,20 +285,13 @@ fn speech_for_already_nothing_and_failures() {
         Domain::Fan,
         CallOutcome::Failed(HaError::Unreachable("down".into())),
     );
-    let text = plan::summary(&EN_US, "Living Room", None, Action::Toggle, &t, &outcomes);
+    let text = summary("Living Room", None, Action::Toggle, &t, &outcomes);
     assert_eq!(
         text,
         "Toggled 4 devices in the Living Room. I'm not allowed to control the switches. The fans did not respond."
     );
     let t = targets_for("office", None, Action::On);
-    let text = plan::summary(
-        &EN_US,
-        "Office",
-        None,
-        Action::On,
-        &t,
-        &done(&t, &["climate.eco"]),
-    );
+    let text = summary("Office", None, Action::On, &t, &done(&t, &["climate.eco"]));
     assert_eq!(
         text,
         "Turned on 1 device in the Office. Office Light is unavailable."

@@ -1,19 +1,21 @@
 //! Everything the `areas` component says and the words it understands in slots, one
 //! table per locale. Pick with [`for_locale`]; locales without a table fall back to en-US.
+//! Not found, did you mean and the "and" of spoken lists are the shared
+//! [`lee_sdk::locale::phrases`]; this table only names the thing looked up.
 
 use lee_sdk::locale;
 
-use crate::plan::Domain;
+use crate::domain::Domain;
 
-/// Phrases (`{area}`, `{count}`, `{devices}`, `{state}`, `{choices}`, `{type}`,
-/// `{names}` are filled in) and slot vocabulary of one locale.
+/// Phrases (`{area}`, `{count}`, `{devices}`, `{state}`, `{type}`, `{names}` are filled
+/// in) and slot vocabulary of one locale.
 #[derive(Debug)]
 pub struct Speech {
     pub which_area: &'static str,
     pub on_or_off: &'static str,
     pub unknown_action: &'static str,
-    pub area_not_found: &'static str,
-    pub did_you_mean: &'static str,
+    /// An area, with its article, for the shared not-found phrase.
+    pub thing: &'static str,
     pub unknown_type: &'static str,
     pub turned_on: &'static str,
     pub turned_off: &'static str,
@@ -33,8 +35,6 @@ pub struct Speech {
     pub state_off: &'static str,
     pub device: &'static str,
     pub devices: &'static str,
-    pub or: &'static str,
-    pub and: &'static str,
     /// How an area is named inside a sentence ("the Kitchen").
     pub area_phrase: fn(&str) -> String,
     /// (singular, plural) noun per [`Domain`], in [`Domain::ALL`] order.
@@ -68,8 +68,7 @@ pub const EN_US: Speech = Speech {
     which_area: "Which area?",
     on_or_off: "Should I turn {area} on or off?",
     unknown_action: "I can turn an area on or off, or toggle it.",
-    area_not_found: "I couldn't find an area called {name}.",
-    did_you_mean: "Did you mean {choices}?",
+    thing: "an area",
     unknown_type: "I don't know the device type {type}. You can say lights, switches, fans, covers, thermostats or media players.",
     turned_on: "Turned on {count} {devices} in {area}.",
     turned_off: "Turned off {count} {devices} in {area}.",
@@ -89,8 +88,6 @@ pub const EN_US: Speech = Speech {
     state_off: "off",
     device: "device",
     devices: "devices",
-    or: "or",
-    and: "and",
     area_phrase: en_area,
     nouns: [
         ("light", "lights"),

@@ -5,18 +5,29 @@
 //! Grants needed: `automation.trigger`, `automation.turn_on`, `automation.turn_off`,
 //! `read_states`.
 
+pub mod speech;
+
+use lee_sdk::dispatch::{Handler, Routes};
 use lee_sdk::ha::{self, Freshness, State};
+use lee_sdk::locale::{Phrases, fill, phrases, plural};
 use lee_sdk::matching::spoken_list;
 use lee_sdk::resolve::{self, Lookup};
 use lee_sdk::skill::{SkillRequest, SkillResponse};
-use lee_sdk::{Failure, Guest, Invocation, log};
+use lee_sdk::{Failure, log};
 use serde_json::json;
+
+use crate::speech::Speech;
 
 pub struct Automations;
 
-// Exported only for wasm: native builds (unit tests) must not carry the component ABI symbols.
-#[cfg(target_arch = "wasm32")]
-lee_sdk::export!(Automations);
+const ROUTES: Routes = &[
+    ("skill:TriggerAutomation", Handler::Skill(trigger)),
+    ("skill:EnableAutomation", Handler::Skill(enable)),
+    ("skill:DisableAutomation", Handler::Skill(disable)),
+    ("skill:ListAutomations", Handler::Skill(list)),
+];
+
+lee_sdk::component!(Automations, ROUTES);
 
 /// What to do with the named automation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,45 +46,44 @@ impl Action {
         }
     }
 
-    fn done_phrase(self, name: &str) -> String {
+    /// The sentence saying it is done (`{name}` to fill).
+    fn done(self, speech: &Speech) -> &'static str {
         match self {
-            Action::Trigger => format!("Triggered {name}."),
-            Action::Enable => format!("{name} is enabled."),
-            Action::Disable => format!("{name} is disabled."),
+            Action::Trigger => speech.triggered,
+            Action::Enable => speech.enabled,
+            Action::Disable => speech.disabled,
         }
     }
 }
 
-impl Guest for Automations {
-    fn handle(invocation: Invocation) -> Result<String, Failure> {
-        let request = SkillRequest::parse(&invocation.event)?;
-        match invocation.route.as_str() {
-            "skill:TriggerAutomation" => act(&request, Action::Trigger),
-            "skill:EnableAutomation" => act(&request, Action::Enable),
-            "skill:DisableAutomation" => act(&request, Action::Disable),
-            "skill:ListAutomations" => list(),
-            other => Err(Failure::Unsupported(format!(
-                "automations does not handle {other}"
-            ))),
-        }
-    }
+fn trigger(request: &SkillRequest) -> Result<String, Failure> {
+    act(request, Action::Trigger)
+}
+
+fn enable(request: &SkillRequest) -> Result<String, Failure> {
+    act(request, Action::Enable)
+}
+
+fn disable(request: &SkillRequest) -> Result<String, Failure> {
+    act(request, Action::Disable)
 }
 
 fn act(request: &SkillRequest, action: Action) -> Result<String, Failure> {
+    let speech = speech::for_locale(&request.locale);
+    let shared = phrases(&request.locale);
     let Some(spoken) = request.slot("AutomationName") else {
-        return SkillResponse::ask("Which automation?", "Which automation?").into_result();
+        return SkillResponse::ask(speech.which_automation, speech.which_automation).into_result();
     };
     let automation: State = match resolve::entity_by_name("automation", &spoken)? {
         Lookup::Found(state) => state,
-        Lookup::Ambiguous(states) => return resolve::ask_which(&states).into_result(),
+        Lookup::Ambiguous(states) => return resolve::ask_which(&states, shared).into_result(),
         Lookup::NotFound => {
-            return SkillResponse::say(format!("I couldn't find an automation called {spoken}."))
-                .into_result();
+            return SkillResponse::say(shared.not_found(speech.thing, &spoken)).into_result();
         }
     };
     let name = automation.friendly_name();
     if !automation.is_available() {
-        return SkillResponse::say(format!("{name} is unavailable right now.")).into_result();
+        return SkillResponse::say(shared.unavailable(&name)).into_result();
     }
     ha::call_service(
         "automation",
@@ -87,17 +97,17 @@ fn act(request: &SkillRequest, action: Action) -> Result<String, Failure> {
             ("service", action.service()),
         ],
     );
-    let mut speech = action.done_phrase(&name);
+    let mut text = fill(action.done(speech), &[("name", &name)]);
     if action == Action::Trigger && automation.state == "off" {
-        speech.push_str(" Note that it is disabled, so it will not run on its own.");
+        text.push_str(speech.triggered_while_disabled);
     }
-    SkillResponse::say(speech).into_result()
+    SkillResponse::say(text).into_result()
 }
 
 /// "You have 3 automations: A, B and C. B is disabled."
-pub fn describe_automations(automations: &[State]) -> String {
+pub fn describe_automations(speech: &Speech, shared: &Phrases, automations: &[State]) -> String {
     if automations.is_empty() {
-        return "You have no automations.".to_string();
+        return speech.no_automations.to_string();
     }
     let mut names: Vec<String> = automations.iter().map(State::friendly_name).collect();
     names.sort();
@@ -108,23 +118,33 @@ pub fn describe_automations(automations: &[State]) -> String {
         .collect();
     disabled.sort();
     let count = automations.len();
-    let noun = if count == 1 {
-        "automation"
-    } else {
-        "automations"
-    };
-    let mut text = format!("You have {count} {noun}: {}.", spoken_list(&names, "and"));
-    match disabled.len() {
-        0 => {}
-        1 => text.push_str(&format!(" {} is disabled.", disabled[0])),
-        _ => text.push_str(&format!(" {} are disabled.", spoken_list(&disabled, "and"))),
+    let mut text = fill(
+        speech.listed,
+        &[
+            ("count", &count.to_string()),
+            ("noun", plural(count, speech.automation, speech.automations)),
+            ("names", &spoken_list(&names, shared.and)),
+        ],
+    );
+    if !disabled.is_empty() {
+        let template = plural(
+            disabled.len(),
+            speech.listed_disabled_one,
+            speech.listed_disabled_many,
+        );
+        text.push_str(&fill(
+            template,
+            &[("names", &spoken_list(&disabled, shared.and))],
+        ));
     }
     text
 }
 
-fn list() -> Result<String, Failure> {
+fn list(request: &SkillRequest) -> Result<String, Failure> {
+    let speech = speech::for_locale(&request.locale);
     let automations = ha::states_in_domain("automation", Freshness::ForLookup)?;
-    SkillResponse::say(describe_automations(&automations)).into_result()
+    let text = describe_automations(speech, phrases(&request.locale), &automations);
+    SkillResponse::say(text).into_result()
 }
 
 #[cfg(test)]
@@ -139,10 +159,14 @@ mod tests {
         )
     }
 
+    fn describe(automations: &[State]) -> String {
+        describe_automations(&speech::EN_US, phrases("en-US"), automations)
+    }
+
     #[test]
     fn listing_reads_well() {
-        assert_eq!(describe_automations(&[]), "You have no automations.");
-        let text = describe_automations(&[
+        assert_eq!(describe(&[]), "You have no automations.");
+        let text = describe(&[
             automation("Welcome Home", "on"),
             automation("Night Lights", "off"),
         ]);

@@ -20,35 +20,23 @@
 pub mod speech;
 
 use lee_sdk::areas::Directory;
+use lee_sdk::dispatch::{Handler, Routes};
 use lee_sdk::ha::{self, Freshness, State};
-use lee_sdk::locale::fill;
+use lee_sdk::locale::{Phrases, fill, phrases};
 use lee_sdk::matching::{Match, spoken_list};
 use lee_sdk::numbers;
 use lee_sdk::resolve::{self, Lookup};
 use lee_sdk::skill::{SkillRequest, SkillResponse};
-use lee_sdk::{Failure, Guest, Invocation, log};
+use lee_sdk::{Failure, log};
 use serde_json::{Value, json};
 
 use crate::speech::Speech;
 
 pub struct Climate;
 
-// Exported only for wasm: native builds (unit tests) must not carry the component ABI symbols.
-#[cfg(target_arch = "wasm32")]
-lee_sdk::export!(Climate);
+const ROUTES: Routes = &[("skill:SetClimate", Handler::Skill(set_climate))];
 
-impl Guest for Climate {
-    fn handle(invocation: Invocation) -> Result<String, Failure> {
-        let request = SkillRequest::parse(&invocation.event)?;
-        let speech = speech::for_locale(&request.locale);
-        match invocation.route.as_str() {
-            "skill:SetClimate" => set_climate(&request, speech),
-            other => Err(Failure::Unsupported(format!(
-                "climate does not handle {other}"
-            ))),
-        }
-    }
-}
+lee_sdk::component!(Climate, ROUTES);
 
 /// `ClimateEntityFeature.TARGET_TEMPERATURE`.
 const FEATURE_TARGET: u64 = 1;
@@ -126,11 +114,12 @@ pub fn plan(
     mode: Option<&str>,
     unit: &str,
     speech: &Speech,
+    shared: &Phrases,
 ) -> Plan {
     let name = state.friendly_name();
     let spoken = |n: f64| numbers::spoken(n, 1);
     if !state.is_available() {
-        return Plan::Refuse(fill(speech.unavailable, &[("name", &name)]));
+        return Plan::Refuse(shared.unavailable(&name));
     }
     if let Some(mode) = mode {
         let supported: Vec<String> = state
@@ -152,7 +141,7 @@ pub fn plan(
                 &[
                     ("name", &name),
                     ("mode", &speech.mode_name(mode)),
-                    ("modes", &spoken_list(&names, speech.or)),
+                    ("modes", &spoken_list(&names, shared.or)),
                 ],
             ));
         }
@@ -248,20 +237,13 @@ fn ask(text: String) -> Result<String, Failure> {
     SkillResponse::ask(text.clone(), text).into_result()
 }
 
-fn did_you_mean(names: Vec<String>, speech: &Speech) -> Result<String, Failure> {
-    ask(fill(
-        speech.did_you_mean,
-        &[("names", &spoken_list(&names, speech.or))],
-    ))
-}
-
 /// The thermostats meant, or what to answer instead.
 enum Targets {
     These(Vec<State>),
     Answer(Result<String, Failure>),
 }
 
-fn targets(location: Option<&str>, speech: &Speech) -> Result<Targets, Failure> {
+fn targets(location: Option<&str>, speech: &Speech, shared: &Phrases) -> Result<Targets, Failure> {
     let thermostats = ha::states_in_domain("climate", Freshness::ForLookup)?;
     let Some(location) = location else {
         return Ok(match thermostats.as_slice() {
@@ -271,7 +253,7 @@ fn targets(location: Option<&str>, speech: &Speech) -> Result<Targets, Failure> 
                 let names: Vec<String> = all.iter().map(State::friendly_name).collect();
                 Targets::Answer(ask(fill(
                     speech.which_thermostat,
-                    &[("names", &spoken_list(&names, speech.or))],
+                    &[("names", &spoken_list(&names, shared.or))],
                 )))
             }
         });
@@ -279,8 +261,8 @@ fn targets(location: Option<&str>, speech: &Speech) -> Result<Targets, Failure> 
     match resolve::among(location, thermostats.clone()) {
         Lookup::Found(state) => return Ok(Targets::These(vec![state])),
         Lookup::Ambiguous(states) => {
-            let names = states.iter().take(4).map(State::friendly_name).collect();
-            return Ok(Targets::Answer(did_you_mean(names, speech)));
+            let names: Vec<String> = states.iter().take(4).map(State::friendly_name).collect();
+            return Ok(Targets::Answer(ask(shared.did_you_mean(&names))));
         }
         Lookup::NotFound => {}
     }
@@ -299,14 +281,16 @@ fn targets(location: Option<&str>, speech: &Speech) -> Result<Targets, Failure> 
             }
         }
         Match::Ambiguous(areas) => {
-            let names = areas.iter().take(4).map(|a| a.name.clone()).collect();
-            Targets::Answer(did_you_mean(names, speech))
+            let names: Vec<String> = areas.iter().take(4).map(|a| a.name.clone()).collect();
+            Targets::Answer(ask(shared.did_you_mean(&names)))
         }
-        Match::NotFound => Targets::Answer(say(fill(speech.not_found, &[("spoken", location)]))),
+        Match::NotFound => Targets::Answer(say(shared.not_found(speech.thing, location))),
     })
 }
 
-fn set_climate(request: &SkillRequest, speech: &Speech) -> Result<String, Failure> {
+fn set_climate(request: &SkillRequest) -> Result<String, Failure> {
+    let speech = speech::for_locale(&request.locale);
+    let shared = phrases(&request.locale);
     let temperature = match request.slot("Temperature") {
         Some(text) => match numbers::parse(&text) {
             Some(value) => Some(value),
@@ -324,7 +308,7 @@ fn set_climate(request: &SkillRequest, speech: &Speech) -> Result<String, Failur
     if temperature.is_none() && mode.is_none() {
         return ask(speech.what_to_set.to_string());
     }
-    let states = match targets(request.slot("Location").as_deref(), speech)? {
+    let states = match targets(request.slot("Location").as_deref(), speech, shared)? {
         Targets::These(states) => states,
         Targets::Answer(answer) => return answer,
     };
@@ -333,7 +317,7 @@ fn set_climate(request: &SkillRequest, speech: &Speech) -> Result<String, Failur
     for listed in states {
         // The lookup list may be a minute old; plan against the current state.
         let state = ha::state(&listed.entity_id, Freshness::Now)?.unwrap_or(listed);
-        match plan(&state, temperature, mode, &unit, speech) {
+        match plan(&state, temperature, mode, &unit, speech, shared) {
             Plan::Call {
                 service,
                 data,
@@ -383,9 +367,13 @@ mod tests {
         speech::for_locale("en-US")
     }
 
+    fn en() -> &'static Phrases {
+        phrases("en-US")
+    }
+
     #[test]
     fn temperature_is_rounded_to_the_step_and_range_checked() {
-        let plan1 = plan(&heatpump(), Some(21.3), None, "", s());
+        let plan1 = plan(&heatpump(), Some(21.3), None, "", s(), en());
         assert_eq!(
             plan1,
             Plan::Call {
@@ -396,14 +384,14 @@ mod tests {
         );
         let mut stepped = heatpump();
         stepped.attributes["target_temp_step"] = json!(1);
-        assert!(matches!(plan(&stepped, Some(21.3), None, "", s()),
+        assert!(matches!(plan(&stepped, Some(21.3), None, "", s(), en()),
             Plan::Call { data, .. } if data["temperature"] == json!(21.0)));
         assert_eq!(
-            plan(&heatpump(), Some(40.0), None, "", s()),
+            plan(&heatpump(), Some(40.0), None, "", s(), en()),
             Plan::Refuse("HeatPump can only be set between 7 and 35 degrees.".into())
         );
         assert!(matches!(
-            plan(&heatpump(), Some(5.0), None, "", s()),
+            plan(&heatpump(), Some(5.0), None, "", s(), en()),
             Plan::Refuse(_)
         ));
         let fahrenheit = thermostat(
@@ -411,18 +399,18 @@ mod tests {
             "heat",
             json!({"friendly_name": "F", "min_temp": 45, "max_temp": 95, "supported_features": 1}),
         );
-        assert!(matches!(plan(&fahrenheit, Some(70.4), None, "", s()),
+        assert!(matches!(plan(&fahrenheit, Some(70.4), None, "", s(), en()),
             Plan::Call { data, .. } if data["temperature"] == json!(70.0)));
     }
 
     #[test]
     fn only_supported_modes() {
         assert_eq!(
-            plan(&heatpump(), None, Some("cool"), "", s()),
+            plan(&heatpump(), None, Some("cool"), "", s(), en()),
             Plan::Refuse("HeatPump can't be set to cool. It can be set to heat or off.".into())
         );
         assert_eq!(
-            plan(&heatpump(), None, Some("off"), "", s()),
+            plan(&heatpump(), None, Some("off"), "", s(), en()),
             Plan::Call {
                 service: "set_hvac_mode",
                 data: json!({"entity_id": "climate.heatpump", "hvac_mode": "off"}),
@@ -430,7 +418,7 @@ mod tests {
             }
         );
         assert_eq!(
-            plan(&heatpump(), Some(22.0), Some("heat"), "", s()),
+            plan(&heatpump(), Some(22.0), Some("heat"), "", s(), en()),
             Plan::Call {
                 service: "set_temperature",
                 data: json!({"entity_id": "climate.heatpump", "hvac_mode": "heat", "temperature": 22.0}),
@@ -438,7 +426,7 @@ mod tests {
             }
         );
         assert_eq!(
-            plan(&heatpump(), None, None, "", s()),
+            plan(&heatpump(), None, None, "", s(), en()),
             Plan::Refuse("What should I set, a temperature or a mode?".into())
         );
     }
@@ -446,15 +434,17 @@ mod tests {
     #[test]
     fn range_thermostats_move_their_range() {
         assert_eq!(
-            plan(&ecobee(), Some(21.0), None, "", s()),
+            plan(&ecobee(), Some(21.0), None, "", s(), en()),
             Plan::Call {
                 service: "set_temperature",
                 data: json!({"entity_id": "climate.ecobee", "target_temp_low": 18.5, "target_temp_high": 23.5}),
                 speech: "Ecobee is set to between 18.5 and 23.5 degrees.".into(),
             }
         );
-        assert!(matches!(plan(&ecobee(), Some(18.0), Some("cool"), "", s()),
-            Plan::Call { data, .. } if data["target_temp_high"] == json!(18.0) && data["target_temp_low"] == json!(18.0)));
+        assert!(
+            matches!(plan(&ecobee(), Some(18.0), Some("cool"), "", s(), en()),
+            Plan::Call { data, .. } if data["target_temp_high"] == json!(18.0) && data["target_temp_low"] == json!(18.0))
+        );
         // Near the top of the allowed range the whole range shifts down.
         assert_eq!(range_for(35.0, "heat_cool", &ecobee(), 0.5), (30.0, 35.0));
         assert_eq!(range_for(7.0, "auto", &ecobee(), 0.5), (7.0, 12.0));
@@ -465,7 +455,7 @@ mod tests {
             json!({"friendly_name": "X", "supported_features": 0}),
         );
         assert_eq!(
-            plan(&off, Some(20.0), None, "", s()),
+            plan(&off, Some(20.0), None, "", s(), en()),
             Plan::Refuse("X doesn't take a target temperature.".into())
         );
     }

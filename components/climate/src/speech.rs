@@ -1,5 +1,7 @@
 //! Everything the climate component says, one table per locale (en-US now): sentences,
-//! spoken HVAC mode words and how each mode is named.
+//! spoken HVAC mode words and how each mode is named. Not found, did you mean,
+//! unavailable and the "or" of spoken lists are the shared [`lee_sdk::locale::phrases`];
+//! this table only names the thing looked up.
 
 use lee_sdk::locale;
 use lee_sdk::matching::normalize;
@@ -18,12 +20,10 @@ pub struct Speech {
     pub bad_temperature: &'static str,
     pub what_to_set: &'static str,
     pub which_thermostat: &'static str,
-    pub did_you_mean: &'static str,
-    pub not_found: &'static str,
+    /// A thermostat, with its article, for the shared not-found phrase.
+    pub thing: &'static str,
     pub none_in_area: &'static str,
     pub no_thermostats: &'static str,
-    pub unavailable: &'static str,
-    pub or: &'static str,
     pub sentence_separator: &'static str,
     /// Spoken words -> Home Assistant HVAC mode.
     pub modes: &'static [(&'static str, &'static str)],
@@ -44,12 +44,9 @@ pub static EN_US: Speech = Speech {
     bad_temperature: "Sorry, I didn't understand {spoken} as a temperature.",
     what_to_set: "What should I set, a temperature or a mode?",
     which_thermostat: "Which one? You can say {names}.",
-    did_you_mean: "Did you mean {names}?",
-    not_found: "I couldn't find a thermostat called {spoken}.",
+    thing: "a thermostat",
     none_in_area: "There is no thermostat in the {place}.",
     no_thermostats: "You have no thermostats.",
-    unavailable: "{name} is unavailable right now.",
-    or: "or",
     sentence_separator: " ",
     modes: &[
         ("off", "off"),

@@ -10,18 +10,29 @@
 
 pub mod speech;
 
+use lee_sdk::dispatch::{Handler, Routes};
 use lee_sdk::ha;
 use lee_sdk::skill::{SkillRequest, SkillResponse};
-use lee_sdk::{Failure, Guest, Invocation, log};
+use lee_sdk::{Failure, log};
 use serde_json::{Value, json};
 
 use crate::speech::Speech;
 
 pub struct Conversation;
 
-// Exported only for wasm: native builds (unit tests) must not carry the component ABI symbols.
-#[cfg(target_arch = "wasm32")]
-lee_sdk::export!(Conversation);
+const ROUTES: Routes = &[
+    ("skill:LaunchRequest", Handler::Skill(launch)),
+    ("skill:AMAZON.HelpIntent", Handler::Skill(help)),
+    // NavigateHomeIntent (required in every interaction model) leaves the skill too.
+    ("skill:AMAZON.StopIntent", Handler::Skill(goodbye)),
+    ("skill:AMAZON.CancelIntent", Handler::Skill(goodbye)),
+    ("skill:AMAZON.NavigateHomeIntent", Handler::Skill(goodbye)),
+    ("skill:SessionEndedRequest", Handler::Skill(session_ended)),
+    ("skill:AMAZON.FallbackIntent", Handler::Skill(fallback)),
+    ("skill:TalkToHomeAssistant", Handler::Skill(talk)),
+];
+
+lee_sdk::component!(Conversation, ROUTES);
 
 /// The session attribute that carries Assist's conversation id between turns.
 pub const CONVERSATION_ID: &str = "conversation_id";
@@ -29,35 +40,31 @@ pub const CONVERSATION_ID: &str = "conversation_id";
 /// Longest speech passed on to Alexa (its limit is 8000 characters).
 const MAX_SPEECH_CHARS: usize = 6000;
 
-impl Guest for Conversation {
-    fn handle(invocation: Invocation) -> Result<String, Failure> {
-        let request = SkillRequest::parse(&invocation.event)?;
-        let speech = speech::for_locale(&request.locale);
-        match invocation.route.as_str() {
-            "skill:LaunchRequest" => {
-                SkillResponse::ask(speech.welcome, speech.welcome_reprompt).into_result()
-            }
-            "skill:AMAZON.HelpIntent" => keep_conversation(
-                &request,
-                SkillResponse::ask(speech.help, speech.help_reprompt),
-            )
-            .into_result(),
-            // NavigateHomeIntent (required in every interaction model) leaves the skill too.
-            "skill:AMAZON.StopIntent"
-            | "skill:AMAZON.CancelIntent"
-            | "skill:AMAZON.NavigateHomeIntent" => SkillResponse::say(speech.goodbye).into_result(),
-            "skill:AMAZON.FallbackIntent" => keep_conversation(
-                &request,
-                SkillResponse::ask(speech.fallback, speech.fallback_reprompt),
-            )
-            .into_result(),
-            "skill:SessionEndedRequest" => session_ended(&request),
-            "skill:TalkToHomeAssistant" => talk(&request, speech),
-            other => Err(Failure::Unsupported(format!(
-                "conversation does not handle {other}"
-            ))),
-        }
-    }
+fn launch(request: &SkillRequest) -> Result<String, Failure> {
+    let speech = speech::for_locale(&request.locale);
+    SkillResponse::ask(speech.welcome, speech.welcome_reprompt).into_result()
+}
+
+fn help(request: &SkillRequest) -> Result<String, Failure> {
+    let speech = speech::for_locale(&request.locale);
+    keep_conversation(
+        request,
+        SkillResponse::ask(speech.help, speech.help_reprompt),
+    )
+    .into_result()
+}
+
+fn goodbye(request: &SkillRequest) -> Result<String, Failure> {
+    SkillResponse::say(speech::for_locale(&request.locale).goodbye).into_result()
+}
+
+fn fallback(request: &SkillRequest) -> Result<String, Failure> {
+    let speech = speech::for_locale(&request.locale);
+    keep_conversation(
+        request,
+        SkillResponse::ask(speech.fallback, speech.fallback_reprompt),
+    )
+    .into_result()
 }
 
 /// The conversation id remembered in the session, if any.
@@ -145,7 +152,8 @@ fn truncate(text: &str, max_chars: usize) -> String {
     }
 }
 
-fn talk(request: &SkillRequest, speech: &Speech) -> Result<String, Failure> {
+fn talk(request: &SkillRequest) -> Result<String, Failure> {
+    let speech = speech::for_locale(&request.locale);
     let Some(query) = request.slot("Query") else {
         return keep_conversation(
             request,

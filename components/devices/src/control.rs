@@ -2,24 +2,11 @@
 //! service turns an entity of each domain on or off, and what to say.
 
 use lee_sdk::ha::State;
-use lee_sdk::locale::fill;
+use lee_sdk::locale::{Phrases, fill};
 use serde_json::{Value, json};
 
 use crate::speech::Speech;
-
-/// What a service call did, for speech.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verb {
-    TurnOn,
-    TurnOff,
-    Open,
-    Close,
-    Activate,
-    Press,
-    Start,
-    Stop,
-    Dock,
-}
+pub use crate::verb::Verb;
 
 /// The service for turning an entity of `domain` on (`on`) or off, with its verb;
 /// `None` when the domain cannot be switched that way. Locks are deliberately absent:
@@ -102,13 +89,14 @@ pub enum Plan {
 /// (garage doors, gates) are never opened by voice.
 pub fn plan_switch(
     speech: &Speech,
+    shared: &Phrases,
     entity: &State,
     on: bool,
     protected_classes: &[String],
 ) -> Plan {
     let name = entity.friendly_name();
     if entity.state == "unavailable" {
-        return Plan::Reply(fill(speech.unavailable, &[("name", &name)]));
+        return Plan::Reply(shared.unavailable(&name));
     }
     let domain = entity.domain();
     let Some((service, verb)) = service_for(domain, on) else {

@@ -3,7 +3,7 @@
 //! current temperature, what is playing, a sensor's unit).
 
 use lee_sdk::ha::State;
-use lee_sdk::locale::fill;
+use lee_sdk::locale::{Phrases, fill};
 use lee_sdk::numbers;
 use serde_json::Value;
 
@@ -14,10 +14,10 @@ fn number(state: &State, key: &str) -> Option<f64> {
 }
 
 /// What to say about `entity`'s current state.
-pub fn describe(speech: &Speech, entity: &State) -> String {
+pub fn describe(speech: &Speech, shared: &Phrases, entity: &State) -> String {
     let name = entity.friendly_name();
     if entity.state == "unavailable" {
-        return fill(speech.unavailable, &[("name", &name)]);
+        return shared.unavailable(&name);
     }
     let domain = entity.domain();
     let device_class = entity.attribute_str("device_class");
@@ -95,6 +95,7 @@ pub fn describe(speech: &Speech, entity: &State) -> String {
 mod tests {
     use super::*;
     use crate::speech::EN_US;
+    use lee_sdk::locale::phrases;
     use serde_json::json;
 
     fn entity(entity_id: &str, name: &str, state: &str, attributes: Value) -> State {
@@ -106,7 +107,7 @@ mod tests {
     #[test]
     fn states_read_naturally() {
         let d = |id: &str, name: &str, state: &str, attrs: Value| {
-            describe(&EN_US, &entity(id, name, state, attrs))
+            describe(&EN_US, phrases("en-US"), &entity(id, name, state, attrs))
         };
         assert_eq!(
             d(

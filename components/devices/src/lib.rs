@@ -15,23 +15,28 @@
 pub mod control;
 pub mod describe;
 pub mod speech;
+pub mod verb;
 
 use lee_sdk::areas::{Area, Directory};
+use lee_sdk::dispatch::{Handler, Routes};
 use lee_sdk::ha::{self, Freshness, State};
-use lee_sdk::locale::fill;
-use lee_sdk::matching::spoken_list;
+use lee_sdk::locale::phrases;
 use lee_sdk::resolve::Lookup;
 use lee_sdk::skill::{SkillRequest, SkillResponse};
-use lee_sdk::{Failure, Guest, Invocation, config, log};
+use lee_sdk::{Failure, config, log};
 
 use crate::control::Plan;
 use crate::speech::Speech;
 
 pub struct Devices;
 
-// Exported only for wasm: native builds (unit tests) must not carry the component ABI symbols.
-#[cfg(target_arch = "wasm32")]
-lee_sdk::export!(Devices);
+const ROUTES: Routes = &[
+    ("skill:TurnOnDevice", Handler::Skill(turn_on)),
+    ("skill:TurnOffDevice", Handler::Skill(turn_off)),
+    ("skill:GetDeviceState", Handler::Skill(get_state)),
+];
+
+lee_sdk::component!(Devices, ROUTES);
 
 /// Cover device classes never opened by voice unless configured otherwise.
 pub const DEFAULT_PROTECTED_COVERS: [&str; 3] = ["garage", "door", "gate"];
@@ -44,21 +49,16 @@ enum Want {
     State,
 }
 
-impl Guest for Devices {
-    fn handle(invocation: Invocation) -> Result<String, Failure> {
-        let request = SkillRequest::parse(&invocation.event)?;
-        let want = match invocation.route.as_str() {
-            "skill:TurnOnDevice" => Want::On,
-            "skill:TurnOffDevice" => Want::Off,
-            "skill:GetDeviceState" => Want::State,
-            other => {
-                return Err(Failure::Unsupported(format!(
-                    "devices does not handle {other}"
-                )));
-            }
-        };
-        handle(&request, want)
-    }
+fn turn_on(request: &SkillRequest) -> Result<String, Failure> {
+    handle(request, Want::On)
+}
+
+fn turn_off(request: &SkillRequest) -> Result<String, Failure> {
+    handle(request, Want::Off)
+}
+
+fn get_state(request: &SkillRequest) -> Result<String, Failure> {
+    handle(request, Want::State)
 }
 
 /// Names an entity can be called by beyond its own: "<area> <noun>" for its domain.
@@ -110,6 +110,7 @@ fn protected_classes() -> Vec<String> {
 
 fn handle(request: &SkillRequest, want: Want) -> Result<String, Failure> {
     let speech = speech::for_locale(&request.locale);
+    let shared = phrases(&request.locale);
     let Some(spoken) = request.slot("DeviceName") else {
         return SkillResponse::ask(speech.which_device, speech.which_device).into_result();
     };
@@ -129,21 +130,19 @@ fn handle(request: &SkillRequest, want: Want) -> Result<String, Failure> {
         Lookup::Found(entity) => entity,
         Lookup::Ambiguous(entities) => {
             let names: Vec<String> = entities.iter().take(4).map(State::friendly_name).collect();
-            let text = fill(
-                speech.did_you_mean,
-                &[("choices", &spoken_list(&names, speech.or))],
-            );
+            let text = shared.did_you_mean(&names);
             return SkillResponse::ask(text.clone(), text).into_result();
         }
         Lookup::NotFound => {
-            return SkillResponse::say(fill(speech.not_found, &[("name", &spoken)])).into_result();
+            return SkillResponse::say(shared.not_found(speech.thing, &spoken)).into_result();
         }
     };
     if want == Want::State {
         let current = ha::state(&entity.entity_id, Freshness::Now)?.unwrap_or(entity);
-        return SkillResponse::say(describe::describe(speech, &current)).into_result();
+        return SkillResponse::say(describe::describe(speech, shared, &current)).into_result();
     }
-    let plan = control::plan_switch(speech, &entity, want == Want::On, &protected_classes());
+    let on = want == Want::On;
+    let plan = control::plan_switch(speech, shared, &entity, on, &protected_classes());
     match plan {
         Plan::Reply(text) => SkillResponse::say(text).into_result(),
         Plan::Call {

@@ -1,19 +1,19 @@
 //! Everything the `devices` component says and the nouns it understands after an area
 //! name ("office light"), one table per locale. Pick with [`for_locale`]; locales
-//! without a table fall back to en-US.
+//! without a table fall back to en-US. Not found, did you mean and unavailable are the
+//! shared [`lee_sdk::locale::phrases`]; this table only names the thing looked up.
 
 use lee_sdk::locale;
 
-use crate::control::Verb;
+use crate::verb::Verb;
 
-/// Phrases (`{name}`, `{choices}`, `{state}`, `{value}`, `{target}`, `{current}`,
-/// `{title}` are filled in), formatters and vocabulary of one locale.
+/// Phrases (`{name}`, `{state}`, `{value}`, `{target}`, `{current}`, `{title}` are
+/// filled in), formatters and vocabulary of one locale.
 #[derive(Debug)]
 pub struct Speech {
     pub which_device: &'static str,
-    pub not_found: &'static str,
-    pub did_you_mean: &'static str,
-    pub unavailable: &'static str,
+    /// A device, with its article, for the shared not-found phrase.
+    pub thing: &'static str,
     pub cannot_turn_on: &'static str,
     pub cannot_turn_off: &'static str,
     pub protected: &'static str,
@@ -23,7 +23,6 @@ pub struct Speech {
     pub climate: &'static str,
     pub climate_off: &'static str,
     pub playing: &'static str,
-    pub or: &'static str,
     /// Done phrase per [`Verb`].
     pub done: fn(Verb) -> &'static str,
     /// A unit as spoken after a number (" percent" for "%").
@@ -101,9 +100,7 @@ fn en_state(domain: &str, device_class: Option<&str>, state: &str) -> String {
 
 pub const EN_US: Speech = Speech {
     which_device: "Which device?",
-    not_found: "I couldn't find a device called {name}.",
-    did_you_mean: "Did you mean {choices}?",
-    unavailable: "{name} is unavailable right now.",
+    thing: "a device",
     cannot_turn_on: "{name} can't be turned on.",
     cannot_turn_off: "{name} can't be turned off.",
     protected: "For safety, I can't open {name} by voice.",
@@ -113,7 +110,6 @@ pub const EN_US: Speech = Speech {
     climate: "{name} is set to {state} at {target} degrees. It is {current} degrees now.",
     climate_off: "{name} is off. It is {current} degrees now.",
     playing: "{name} is playing {title}.",
-    or: "or",
     done: en_done,
     unit: en_unit,
     state: en_state,

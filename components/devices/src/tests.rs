@@ -3,6 +3,7 @@
 
 use lee_sdk::areas::Directory;
 use lee_sdk::ha::State;
+use lee_sdk::locale::phrases;
 use lee_sdk::resolve::Lookup;
 use serde_json::{Value, json};
 
@@ -143,7 +144,7 @@ fn plan(entity_id: &str, on: bool) -> Plan {
         .iter()
         .map(|c| c.to_string())
         .collect();
-    control::plan_switch(&EN_US, &entity, on, &protected)
+    control::plan_switch(&EN_US, phrases("en-US"), &entity, on, &protected)
 }
 
 #[test]

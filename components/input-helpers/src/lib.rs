@@ -15,12 +15,12 @@ pub mod speech;
 pub mod when;
 
 use lee_sdk::areas::Directory;
+use lee_sdk::dispatch::{Handler, Routes};
 use lee_sdk::ha::{self, Freshness, State};
-use lee_sdk::locale::fill;
-use lee_sdk::matching::spoken_list;
+use lee_sdk::locale::{Phrases, phrases};
 use lee_sdk::resolve::Lookup;
 use lee_sdk::skill::{SkillRequest, SkillResponse};
-use lee_sdk::{Failure, Guest, Invocation, log};
+use lee_sdk::{Failure, log};
 use serde_json::{Value, json};
 
 use crate::setting::{DOMAINS, Plan};
@@ -28,25 +28,15 @@ use crate::speech::Speech;
 
 pub struct InputHelpers;
 
-// Exported only for wasm: native builds (unit tests) must not carry the component ABI symbols.
-#[cfg(target_arch = "wasm32")]
-lee_sdk::export!(InputHelpers);
+const ROUTES: Routes = &[
+    ("skill:SetInputHelper", Handler::Skill(set)),
+    ("skill:GetInputHelper", Handler::Skill(get)),
+];
+
+lee_sdk::component!(InputHelpers, ROUTES);
 
 /// Session attribute remembering the helper whose value the skill asked for.
 const PENDING_HELPER: &str = "input_helper";
-
-impl Guest for InputHelpers {
-    fn handle(invocation: Invocation) -> Result<String, Failure> {
-        let request = SkillRequest::parse(&invocation.event)?;
-        match invocation.route.as_str() {
-            "skill:SetInputHelper" => set(&request),
-            "skill:GetInputHelper" => get(&request),
-            other => Err(Failure::Unsupported(format!(
-                "input-helpers does not handle {other}"
-            ))),
-        }
-    }
-}
 
 fn ask(text: String) -> SkillResponse {
     SkillResponse::ask(text.clone(), text)
@@ -57,6 +47,7 @@ fn ask(text: String) -> SkillResponse {
 fn find_helper(
     request: &SkillRequest,
     speech: &Speech,
+    shared: &Phrases,
 ) -> Result<Result<State, SkillResponse>, Failure> {
     let remembered = request
         .session_attributes
@@ -75,26 +66,21 @@ fn find_helper(
         Lookup::Found(helper) => Ok(helper),
         Lookup::Ambiguous(helpers) => {
             let names: Vec<String> = helpers.iter().take(4).map(State::friendly_name).collect();
-            Err(ask(fill(
-                speech.did_you_mean,
-                &[("choices", &spoken_list(&names, speech.or))],
-            )))
+            Err(ask(shared.did_you_mean(&names)))
         }
-        Lookup::NotFound => Err(SkillResponse::say(fill(
-            speech.not_found,
-            &[("name", &spoken)],
-        ))),
+        Lookup::NotFound => Err(SkillResponse::say(shared.not_found(speech.thing, &spoken))),
     })
 }
 
 fn set(request: &SkillRequest) -> Result<String, Failure> {
     let speech = speech::for_locale(&request.locale);
-    let helper = match find_helper(request, speech)? {
+    let shared = phrases(&request.locale);
+    let helper = match find_helper(request, speech, shared)? {
         Ok(helper) => helper,
         Err(answer) => return answer.into_result(),
     };
     let value = request.slot("HelperValue");
-    match setting::plan_set(speech, &helper, value.as_deref()) {
+    match setting::plan_set(speech, shared, &helper, value.as_deref()) {
         Plan::Reply { text, ask: true } => ask(text)
             .attribute(PENDING_HELPER, json!(helper.entity_id))
             .into_result(),
@@ -116,7 +102,8 @@ fn set(request: &SkillRequest) -> Result<String, Failure> {
 
 fn get(request: &SkillRequest) -> Result<String, Failure> {
     let speech = speech::for_locale(&request.locale);
-    let helper = match find_helper(request, speech)? {
+    let shared = phrases(&request.locale);
+    let helper = match find_helper(request, speech, shared)? {
         Ok(helper) => helper,
         Err(answer) => return answer.into_result(),
     };
@@ -131,7 +118,8 @@ fn get(request: &SkillRequest) -> Result<String, Failure> {
     } else {
         None
     };
-    SkillResponse::say(reading::describe(speech, &helper, pressed_local.as_deref())).into_result()
+    let text = reading::describe(speech, shared, &helper, pressed_local.as_deref());
+    SkillResponse::say(text).into_result()
 }
 
 #[cfg(test)]

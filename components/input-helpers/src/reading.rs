@@ -3,7 +3,7 @@
 
 use lee_sdk::clock::{self, Date};
 use lee_sdk::ha::State;
-use lee_sdk::locale::fill;
+use lee_sdk::locale::{Phrases, fill};
 
 use crate::setting::{spoken_number, spoken_when};
 use crate::speech::Speech;
@@ -11,15 +11,20 @@ use crate::when::{self, Time, When};
 
 /// What to say about `helper`. `pressed_local` is an input_button's last press in Home
 /// Assistant's local time ("2026-11-28 09:43:07"), when it could be rendered.
-pub fn describe(speech: &Speech, helper: &State, pressed_local: Option<&str>) -> String {
+pub fn describe(
+    speech: &Speech,
+    shared: &Phrases,
+    helper: &State,
+    pressed_local: Option<&str>,
+) -> String {
     let name = helper.friendly_name();
     let value = |v: &str| fill(speech.read_value, &[("name", &name), ("value", v)]);
     let domain = helper.domain();
     if domain == "input_button" {
-        return describe_button(speech, helper, &name, pressed_local);
+        return describe_button(speech, shared, helper, &name, pressed_local);
     }
     if !helper.is_available() {
-        return fill(speech.unavailable, &[("name", &name)]);
+        return shared.unavailable(&name);
     }
     match domain {
         "input_boolean" => value(if helper.state == "on" {
@@ -49,12 +54,13 @@ pub fn describe(speech: &Speech, helper: &State, pressed_local: Option<&str>) ->
 
 fn describe_button(
     speech: &Speech,
+    shared: &Phrases,
     helper: &State,
     name: &str,
     pressed_local: Option<&str>,
 ) -> String {
     if helper.state == "unavailable" {
-        return fill(speech.unavailable, &[("name", name)]);
+        return shared.unavailable(name);
     }
     let local = pressed_local.and_then(when::parse_state);
     let utc = || {
@@ -78,6 +84,7 @@ fn describe_button(
 mod tests {
     use super::*;
     use crate::speech::EN_US;
+    use lee_sdk::locale::phrases;
     use serde_json::{Value, json};
 
     fn helper(entity_id: &str, state: &str, attributes: Value) -> State {
@@ -93,8 +100,9 @@ mod tests {
 
     #[test]
     fn values_are_spoken() {
-        let d =
-            |id: &str, state: &str, attrs: Value| describe(&EN_US, &helper(id, state, attrs), None);
+        let d = |id: &str, state: &str, attrs: Value| {
+            describe(&EN_US, phrases("en-US"), &helper(id, state, attrs), None)
+        };
         assert_eq!(
             d("input_boolean.guest_mode", "on", json!({})),
             "guest mode is on."
@@ -141,16 +149,21 @@ mod tests {
             json!({}),
         );
         assert_eq!(
-            describe(&EN_US, &button, Some("2026-11-28 09:43:07")),
+            describe(
+                &EN_US,
+                phrases("en-US"),
+                &button,
+                Some("2026-11-28 09:43:07")
+            ),
             "doorbell test was last pressed on November 28, 2026 at 9:43 AM."
         );
         assert_eq!(
-            describe(&EN_US, &button, None),
+            describe(&EN_US, phrases("en-US"), &button, None),
             "doorbell test was last pressed on November 28, 2026 at 8:43 AM."
         );
         let never = helper("input_button.doorbell_test", "unknown", json!({}));
         assert_eq!(
-            describe(&EN_US, &never, None),
+            describe(&EN_US, phrases("en-US"), &never, None),
             "doorbell test has never been pressed."
         );
     }

@@ -4,7 +4,7 @@
 //! so the user hears why a value does not fit instead of a silent no-op.
 
 use lee_sdk::ha::State;
-use lee_sdk::locale::fill;
+use lee_sdk::locale::{Phrases, fill};
 use lee_sdk::matching::{self, Candidate, Match, normalize, spoken_list};
 use lee_sdk::numbers;
 use serde_json::{Value, json};
@@ -44,10 +44,10 @@ fn ask(text: String) -> Plan {
 }
 
 /// Decides how to set `helper` to the spoken `value`.
-pub fn plan_set(speech: &Speech, helper: &State, value: Option<&str>) -> Plan {
+pub fn plan_set(speech: &Speech, shared: &Phrases, helper: &State, value: Option<&str>) -> Plan {
     let name = helper.friendly_name();
     if helper.state == "unavailable" {
-        return say(fill(speech.unavailable, &[("name", &name)]));
+        return say(shared.unavailable(&name));
     }
     let call = |service: &'static str, extra: Value, text: String| {
         let mut data = json!({"entity_id": helper.entity_id});
@@ -75,10 +75,10 @@ pub fn plan_set(speech: &Speech, helper: &State, value: Option<&str>) -> Plan {
     match domain {
         "input_boolean" => set_boolean(speech, helper, &name, value, call),
         "input_number" => set_number(speech, helper, &name, value, call),
-        "input_select" => set_select(speech, helper, &name, value, call),
+        "input_select" => set_select(speech, shared, helper, &name, value, call),
         "input_text" => set_text(speech, helper, &name, value, call),
         "input_datetime" => set_datetime(speech, helper, &name, value, call),
-        _ => say(fill(speech.not_found, &[("name", &name)])),
+        _ => say(shared.not_found(speech.thing, &name)),
     }
 }
 
@@ -182,6 +182,7 @@ fn set_number(
 
 fn set_select(
     speech: &Speech,
+    shared: &Phrases,
     helper: &State,
     name: &str,
     value: &str,
@@ -210,16 +211,13 @@ fn set_select(
         ),
         Match::Ambiguous(close) => {
             let close: Vec<String> = close.into_iter().cloned().collect();
-            ask(fill(
-                speech.did_you_mean,
-                &[("choices", &spoken_list(&close, speech.or))],
-            ))
+            ask(shared.did_you_mean(&close))
         }
         Match::NotFound => say(fill(
             speech.select_options,
             &[
                 ("name", name),
-                ("choices", &spoken_list(&options, speech.or)),
+                ("choices", &spoken_list(&options, shared.or)),
             ],
         )),
     }

@@ -1,10 +1,16 @@
 //! Unit tests of `SetInputHelper` decisions against helpers shaped like the harness's.
 
 use lee_sdk::ha::State;
+use lee_sdk::locale::{Phrases, phrases};
 use serde_json::{Value, json};
 
 use crate::setting::{Plan, fits_pattern, plan_set};
 use crate::speech::EN_US;
+
+/// The shared phrases of en-US.
+fn en() -> &'static Phrases {
+    phrases("en-US")
+}
 
 fn helper(entity_id: &str, name: &str, state: &str, attributes: Value) -> State {
     let mut attributes = attributes;
@@ -67,7 +73,7 @@ fn reply(text: &str) -> Plan {
 fn booleans() {
     let guest = helper("input_boolean.guest_mode", "Guest Mode", "off", json!({}));
     assert_eq!(
-        plan_set(&EN_US, &guest, Some("On")),
+        plan_set(&EN_US, en(), &guest, Some("On")),
         call(
             "turn_on",
             json!({"entity_id": "input_boolean.guest_mode"}),
@@ -75,7 +81,7 @@ fn booleans() {
         )
     );
     assert_eq!(
-        plan_set(&EN_US, &guest, Some("disable")),
+        plan_set(&EN_US, en(), &guest, Some("disable")),
         call(
             "turn_off",
             json!({"entity_id": "input_boolean.guest_mode"}),
@@ -83,7 +89,7 @@ fn booleans() {
         )
     );
     assert_eq!(
-        plan_set(&EN_US, &guest, Some("toggle")),
+        plan_set(&EN_US, en(), &guest, Some("toggle")),
         call(
             "toggle",
             json!({"entity_id": "input_boolean.guest_mode"}),
@@ -91,11 +97,11 @@ fn booleans() {
         )
     );
     assert_eq!(
-        plan_set(&EN_US, &guest, Some("purple")),
+        plan_set(&EN_US, en(), &guest, Some("purple")),
         reply("Guest Mode can only be turned on or off.")
     );
     assert_eq!(
-        plan_set(&EN_US, &guest, None),
+        plan_set(&EN_US, en(), &guest, None),
         Plan::Reply {
             text: "Should I turn Guest Mode on or off?".into(),
             ask: true
@@ -106,7 +112,7 @@ fn booleans() {
 #[test]
 fn numbers_check_range_and_step() {
     assert_eq!(
-        plan_set(&EN_US, &humidity(), Some("55 percent")),
+        plan_set(&EN_US, en(), &humidity(), Some("55 percent")),
         call(
             "set_value",
             json!({"entity_id": "input_number.target_humidity", "value": 55.0}),
@@ -114,15 +120,15 @@ fn numbers_check_range_and_step() {
         )
     );
     assert_eq!(
-        plan_set(&EN_US, &humidity(), Some("80")),
+        plan_set(&EN_US, en(), &humidity(), Some("80")),
         reply("Target Humidity goes from 30 to 70 percent.")
     );
     assert_eq!(
-        plan_set(&EN_US, &humidity(), Some("47")),
+        plan_set(&EN_US, en(), &humidity(), Some("47")),
         reply("Target Humidity moves in steps of 5. Try 45 or 50.")
     );
     assert_eq!(
-        plan_set(&EN_US, &humidity(), Some("lots")),
+        plan_set(&EN_US, en(), &humidity(), Some("lots")),
         reply("lots is not a number I can set Target Humidity to.")
     );
     let decimal = helper(
@@ -132,7 +138,7 @@ fn numbers_check_range_and_step() {
         json!({"min": 0, "max": 1, "step": 0.1}),
     );
     assert!(matches!(
-        plan_set(&EN_US, &decimal, Some("0.3")),
+        plan_set(&EN_US, en(), &decimal, Some("0.3")),
         Plan::Call { .. }
     ));
 }
@@ -140,7 +146,7 @@ fn numbers_check_range_and_step() {
 #[test]
 fn selects_match_options_fuzzily() {
     assert_eq!(
-        plan_set(&EN_US, &house_mode(), Some("away")),
+        plan_set(&EN_US, en(), &house_mode(), Some("away")),
         call(
             "select_option",
             json!({"entity_id": "input_select.house_mode", "option": "Away"}),
@@ -148,15 +154,15 @@ fn selects_match_options_fuzzily() {
         )
     );
     assert_eq!(
-        plan_set(&EN_US, &house_mode(), Some("nite")),
+        plan_set(&EN_US, en(), &house_mode(), Some("nite")),
         reply("House Mode can be Home, Away or Night.")
     );
     assert!(matches!(
-        plan_set(&EN_US, &house_mode(), Some("the night")),
+        plan_set(&EN_US, en(), &house_mode(), Some("the night")),
         Plan::Call { .. }
     ));
     assert_eq!(
-        plan_set(&EN_US, &house_mode(), Some("vacation")),
+        plan_set(&EN_US, en(), &house_mode(), Some("vacation")),
         reply("House Mode can be Home, Away or Night.")
     );
     let scenes = helper(
@@ -166,7 +172,7 @@ fn selects_match_options_fuzzily() {
         json!({"options": ["Movie Night Up", "Movie Night Down"]}),
     );
     assert!(matches!(
-        plan_set(&EN_US, &scenes, Some("movie night")),
+        plan_set(&EN_US, en(), &scenes, Some("movie night")),
         Plan::Reply { ask: true, .. }
     ));
 }
@@ -174,7 +180,7 @@ fn selects_match_options_fuzzily() {
 #[test]
 fn texts_check_length_and_pattern() {
     assert_eq!(
-        plan_set(&EN_US, &door_code(), Some("4 3 2 1")),
+        plan_set(&EN_US, en(), &door_code(), Some("4 3 2 1")),
         call(
             "set_value",
             json!({"entity_id": "input_text.door_code", "value": "4321"}),
@@ -182,11 +188,11 @@ fn texts_check_length_and_pattern() {
         )
     );
     assert_eq!(
-        plan_set(&EN_US, &door_code(), Some("12ab")),
+        plan_set(&EN_US, en(), &door_code(), Some("12ab")),
         reply("That doesn't fit the format Door Code expects.")
     );
     assert_eq!(
-        plan_set(&EN_US, &door_code(), Some("123")),
+        plan_set(&EN_US, en(), &door_code(), Some("123")),
         reply("Door Code takes between 4 and 8 characters.")
     );
     let welcome = helper(
@@ -196,7 +202,7 @@ fn texts_check_length_and_pattern() {
         json!({"min": 0, "max": 40, "pattern": null}),
     );
     assert_eq!(
-        plan_set(&EN_US, &welcome, Some("Hello there")),
+        plan_set(&EN_US, en(), &welcome, Some("Hello there")),
         call(
             "set_value",
             json!({"entity_id": "input_text.welcome_message", "value": "Hello there"}),
@@ -204,7 +210,7 @@ fn texts_check_length_and_pattern() {
         )
     );
     assert!(matches!(
-        plan_set(&EN_US, &welcome, Some(&"x".repeat(41))),
+        plan_set(&EN_US, en(), &welcome, Some(&"x".repeat(41))),
         Plan::Reply { ask: false, .. }
     ));
     assert!(fits_pattern("[0-9]*", "") && !fits_pattern("[0-9]*", "1a"));
@@ -215,7 +221,7 @@ fn texts_check_length_and_pattern() {
 #[test]
 fn datetimes_fit_what_the_helper_holds() {
     assert_eq!(
-        plan_set(&EN_US, &alarm(), Some("6:30 am")),
+        plan_set(&EN_US, en(), &alarm(), Some("6:30 am")),
         call(
             "set_datetime",
             json!({"entity_id": "input_datetime.alarm_time", "time": "06:30:00"}),
@@ -223,11 +229,11 @@ fn datetimes_fit_what_the_helper_holds() {
         )
     );
     assert_eq!(
-        plan_set(&EN_US, &alarm(), Some("2026-12-24")),
+        plan_set(&EN_US, en(), &alarm(), Some("2026-12-24")),
         reply("Alarm Time only holds a time.")
     );
     assert_eq!(
-        plan_set(&EN_US, &alarm(), Some("tomorrowish")),
+        plan_set(&EN_US, en(), &alarm(), Some("tomorrowish")),
         reply("I didn't understand tomorrowish as a time or a date.")
     );
     let trip = helper(
@@ -237,7 +243,7 @@ fn datetimes_fit_what_the_helper_holds() {
         json!({"has_date": true, "has_time": true}),
     );
     assert_eq!(
-        plan_set(&EN_US, &trip, Some("2026-12-24T18:00")),
+        plan_set(&EN_US, en(), &trip, Some("2026-12-24T18:00")),
         call(
             "set_datetime",
             json!({"entity_id": "input_datetime.trip", "datetime": "2026-12-24 18:00:00"}),
@@ -251,7 +257,7 @@ fn datetimes_fit_what_the_helper_holds() {
         json!({"has_date": true, "has_time": false}),
     );
     assert_eq!(
-        plan_set(&EN_US, &day, Some("18:00")),
+        plan_set(&EN_US, en(), &day, Some("18:00")),
         reply("Day only holds a date.")
     );
 }
@@ -265,7 +271,7 @@ fn buttons_press_and_unavailable_helpers_refuse() {
         json!({}),
     );
     assert_eq!(
-        plan_set(&EN_US, &button, None),
+        plan_set(&EN_US, en(), &button, None),
         call(
             "press",
             json!({"entity_id": "input_button.doorbell_test"}),
@@ -274,7 +280,7 @@ fn buttons_press_and_unavailable_helpers_refuse() {
     );
     let gone = helper("input_number.gone", "Gone", "unavailable", json!({}));
     assert_eq!(
-        plan_set(&EN_US, &gone, Some("3")),
+        plan_set(&EN_US, en(), &gone, Some("3")),
         reply("Gone is unavailable right now.")
     );
 }

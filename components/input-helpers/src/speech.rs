@@ -1,6 +1,8 @@
 //! Everything the `input-helpers` component says and the words it understands in the
 //! HelperValue slot, one table per locale. Pick with [`for_locale`]; locales without a
-//! table fall back to en-US.
+//! table fall back to en-US. Not found, did you mean, unavailable and the "or" of spoken
+//! lists are the shared [`lee_sdk::locale::phrases`]; this table only names the thing
+//! looked up.
 
 use lee_sdk::clock::Date;
 use lee_sdk::locale::{self, EN_MONTHS};
@@ -12,9 +14,8 @@ use crate::when::{Time, TimeWords};
 #[derive(Debug)]
 pub struct Speech {
     pub which_helper: &'static str,
-    pub not_found: &'static str,
-    pub did_you_mean: &'static str,
-    pub unavailable: &'static str,
+    /// A helper, with its article, for the shared not-found phrase.
+    pub thing: &'static str,
     pub ask_value: &'static str,
     pub ask_on_off: &'static str,
     pub bool_only: &'static str,
@@ -39,8 +40,6 @@ pub struct Speech {
     pub button_never: &'static str,
     pub state_on: &'static str,
     pub state_off: &'static str,
-    pub or: &'static str,
-    pub and: &'static str,
     /// " percent" for "%"; the unit as spoken after a number.
     pub unit: fn(&str) -> String,
     pub time: fn(Time) -> String,
@@ -94,9 +93,7 @@ fn en_date_time(date: &str, time: &str) -> String {
 
 pub const EN_US: Speech = Speech {
     which_helper: "Which helper?",
-    not_found: "I couldn't find a helper called {name}.",
-    did_you_mean: "Did you mean {choices}?",
-    unavailable: "{name} is unavailable right now.",
+    thing: "a helper",
     ask_value: "What should I set {name} to?",
     ask_on_off: "Should I turn {name} on or off?",
     bool_only: "{name} can only be turned on or off.",
@@ -121,8 +118,6 @@ pub const EN_US: Speech = Speech {
     button_never: "{name} has never been pressed.",
     state_on: "on",
     state_off: "off",
-    or: "or",
-    and: "and",
     unit: en_unit,
     time: en_time,
     date: en_date,

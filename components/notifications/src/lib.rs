@@ -27,45 +27,30 @@
 pub mod speech;
 
 use lee_sdk::areas::Directory;
+use lee_sdk::dispatch::{Handler, Routes};
 use lee_sdk::ha::{self, Freshness, State};
-use lee_sdk::locale::fill;
+use lee_sdk::locale::{Phrases, fill, phrases};
 use lee_sdk::matching::{Match, spoken_list};
 use lee_sdk::resolve::{self, Lookup};
 use lee_sdk::skill::{SkillRequest, SkillResponse};
-use lee_sdk::{Failure, Guest, Invocation, clock, config, log};
+use lee_sdk::{Failure, clock, config, log};
 use serde_json::{Map, Value, json};
 
 use crate::speech::Speech;
 
 pub struct Notifications;
 
-// Exported only for wasm: native builds (unit tests) must not carry the component ABI symbols.
-#[cfg(target_arch = "wasm32")]
-lee_sdk::export!(Notifications);
+const ROUTES: Routes = &[
+    ("skill:MakeAnnouncement", Handler::Skill(announce)),
+    ("skill:SendNotification", Handler::Skill(send)),
+    (
+        "skill:CreatePersistentNotification",
+        Handler::Skill(create_persistent),
+    ),
+    ("skill:DismissNotifications", Handler::Skill(dismiss)),
+];
 
-impl Guest for Notifications {
-    fn handle(invocation: Invocation) -> Result<String, Failure> {
-        let request = SkillRequest::parse(&invocation.event)?;
-        let speech = speech::for_locale(&request.locale);
-        match invocation.route.as_str() {
-            "skill:MakeAnnouncement" => announce(&request, speech),
-            "skill:SendNotification" => send(&request, speech),
-            "skill:CreatePersistentNotification" => {
-                let Some(message) = request.slot("Message") else {
-                    return ask(speech.what_to_send);
-                };
-                persistent(&message, speech)
-            }
-            "skill:DismissNotifications" => {
-                ha::call_service("persistent_notification", "dismiss_all", &json!({}))?;
-                say(speech.dismissed.to_string())
-            }
-            other => Err(Failure::Unsupported(format!(
-                "notifications does not handle {other}"
-            ))),
-        }
-    }
-}
+lee_sdk::component!(Notifications, ROUTES);
 
 /// `MediaPlayerEntityFeature.PLAY_MEDIA`.
 const FEATURE_PLAY_MEDIA: u64 = 512;
@@ -160,11 +145,8 @@ fn ask(text: &str) -> Result<String, Failure> {
     SkillResponse::ask(text, text).into_result()
 }
 
-fn ask_which(names: Vec<String>, speech: &Speech) -> Result<String, Failure> {
-    ask(&fill(
-        speech.did_you_mean,
-        &[("names", &spoken_list(&names, speech.or))],
-    ))
+fn ask_which(names: &[String], shared: &Phrases) -> Result<String, Failure> {
+    ask(&shared.did_you_mean(names))
 }
 
 fn call(call: &Call) -> Result<(), Failure> {
@@ -186,6 +168,7 @@ fn players_for(
     target: Option<&str>,
     states: &[State],
     speech: &Speech,
+    shared: &Phrases,
 ) -> Result<Players, Failure> {
     let players: Vec<State> = states
         .iter()
@@ -224,13 +207,13 @@ fn players_for(
             ))));
         }
         Lookup::Ambiguous(found) => {
-            let names = found.iter().take(4).map(State::friendly_name).collect();
-            return Ok(Players::Answer(ask_which(names, speech)));
+            let names: Vec<String> = found.iter().take(4).map(State::friendly_name).collect();
+            return Ok(Players::Answer(ask_which(&names, shared)));
         }
         Lookup::NotFound => {}
     }
     let directory = Directory::load()?;
-    let not_found = || Players::Answer(say(fill(speech.target_not_found, &[("spoken", target)])));
+    let not_found = || Players::Answer(say(shared.not_found(speech.thing, target)));
     Ok(match directory.find_area(target) {
         Match::Found(area) => {
             let here = directory.entities_in(&area.id);
@@ -245,19 +228,22 @@ fn players_for(
             }
         }
         Match::Ambiguous(areas) => {
-            let names = areas.iter().take(4).map(|a| a.name.clone()).collect();
-            Players::Answer(ask_which(names, speech))
+            let names: Vec<String> = areas.iter().take(4).map(|a| a.name.clone()).collect();
+            Players::Answer(ask_which(&names, shared))
         }
         Match::NotFound => not_found(),
     })
 }
 
-fn announce(request: &SkillRequest, speech: &Speech) -> Result<String, Failure> {
+fn announce(request: &SkillRequest) -> Result<String, Failure> {
+    let speech = speech::for_locale(&request.locale);
+    let shared = phrases(&request.locale);
     let Some(message) = request.slot("Message") else {
         return ask(speech.what_to_announce);
     };
     let states = ha::states(Freshness::ForLookup)?;
-    let players = match players_for(request.slot("Target").as_deref(), &states, speech)? {
+    let target = request.slot("Target");
+    let players = match players_for(target.as_deref(), &states, speech, shared)? {
         Players::These(players) => players,
         Players::Answer(answer) => return answer,
     };
@@ -295,7 +281,7 @@ fn announce(request: &SkillRequest, speech: &Speech) -> Result<String, Failure> 
             speech.announced_on,
             &[
                 ("message", &message),
-                ("players", &spoken_list(&names, speech.and)),
+                ("players", &spoken_list(&names, shared.and)),
             ],
         )
     } else {
@@ -307,7 +293,8 @@ fn announce(request: &SkillRequest, speech: &Speech) -> Result<String, Failure> 
     say(text)
 }
 
-fn send(request: &SkillRequest, speech: &Speech) -> Result<String, Failure> {
+fn send(request: &SkillRequest) -> Result<String, Failure> {
+    let speech = speech::for_locale(&request.locale);
     let Some(message) = request.slot("Message") else {
         return ask(speech.what_to_send);
     };
@@ -328,6 +315,19 @@ fn send(request: &SkillRequest, speech: &Speech) -> Result<String, Failure> {
     })?;
     call(&spec)?;
     say(fill(speech.sent, &[("message", &message)]))
+}
+
+fn create_persistent(request: &SkillRequest) -> Result<String, Failure> {
+    let speech = speech::for_locale(&request.locale);
+    let Some(message) = request.slot("Message") else {
+        return ask(speech.what_to_send);
+    };
+    persistent(&message, speech)
+}
+
+fn dismiss(request: &SkillRequest) -> Result<String, Failure> {
+    ha::call_service("persistent_notification", "dismiss_all", &json!({}))?;
+    say(speech::for_locale(&request.locale).dismissed.to_string())
 }
 
 /// Creates a persistent notification in Home Assistant (a new one each time).

@@ -1,5 +1,7 @@
 //! Everything the notifications component says (and the default notification title),
-//! one table per locale (en-US now).
+//! one table per locale (en-US now). Not found, did you mean and the "and" of spoken
+//! lists are the shared [`lee_sdk::locale::phrases`]; this table only names the thing
+//! looked up.
 
 use lee_sdk::locale;
 use lee_sdk::matching::normalize;
@@ -15,11 +17,10 @@ pub struct Speech {
     pub what_to_send: &'static str,
     pub no_players: &'static str,
     pub no_tts_engine: &'static str,
-    pub target_not_found: &'static str,
+    /// What a `Target` names (a speaker or a room), with its article, for the shared
+    /// not-found phrase.
+    pub thing: &'static str,
     pub cannot_announce: &'static str,
-    pub did_you_mean: &'static str,
-    pub or: &'static str,
-    pub and: &'static str,
     /// Title of notifications lee creates.
     pub title: &'static str,
     /// Targets meaning "every configured speaker".
@@ -36,11 +37,8 @@ pub static EN_US: Speech = Speech {
     what_to_send: "What should the notification say?",
     no_players: "There is no speaker I can announce on.",
     no_tts_engine: "Home Assistant has no text to speech engine set up.",
-    target_not_found: "I couldn't find a speaker or room called {spoken}.",
+    thing: "a speaker or room",
     cannot_announce: "{name} can't play announcements.",
-    did_you_mean: "Did you mean {names}?",
-    or: "or",
-    and: "and",
     title: "Alexa",
     everywhere: &[
         "everywhere",

@@ -9,32 +9,21 @@
 pub mod speech;
 
 use lee_sdk::areas::Directory;
+use lee_sdk::dispatch::{Handler, Routes};
 use lee_sdk::ha::{self, Freshness, State};
-use lee_sdk::locale::fill;
-use lee_sdk::matching::spoken_list;
+use lee_sdk::locale::{Phrases, fill, phrases};
 use lee_sdk::resolve::Lookup;
 use lee_sdk::skill::{SkillRequest, SkillResponse};
-use lee_sdk::{Failure, Guest, Invocation, log};
+use lee_sdk::{Failure, log};
 use serde_json::json;
 
 use crate::speech::Speech;
 
 pub struct Scenes;
 
-// Exported only for wasm: native builds (unit tests) must not carry the component ABI symbols.
-#[cfg(target_arch = "wasm32")]
-lee_sdk::export!(Scenes);
+const ROUTES: Routes = &[("skill:ActivateScene", Handler::Skill(activate))];
 
-impl Guest for Scenes {
-    fn handle(invocation: Invocation) -> Result<String, Failure> {
-        match invocation.route.as_str() {
-            "skill:ActivateScene" => activate(&SkillRequest::parse(&invocation.event)?),
-            other => Err(Failure::Unsupported(format!(
-                "scenes does not handle {other}"
-            ))),
-        }
-    }
-}
+lee_sdk::component!(Scenes, ROUTES);
 
 /// What to do after the lookup.
 #[derive(Debug, PartialEq)]
@@ -46,7 +35,7 @@ pub enum Plan {
 }
 
 /// Decides from the lookup result alone (pure; unit-tested natively).
-pub fn plan(speech: &Speech, spoken: &str, lookup: Lookup) -> Plan {
+pub fn plan(speech: &Speech, shared: &Phrases, spoken: &str, lookup: Lookup) -> Plan {
     match lookup {
         Lookup::Found(scene) => {
             let name = scene.friendly_name();
@@ -58,7 +47,7 @@ pub fn plan(speech: &Speech, spoken: &str, lookup: Lookup) -> Plan {
                 }
             } else {
                 Plan::Reply {
-                    text: fill(speech.unavailable, &[("name", &name)]),
+                    text: shared.unavailable(&name),
                     ask: false,
                 }
             }
@@ -66,15 +55,12 @@ pub fn plan(speech: &Speech, spoken: &str, lookup: Lookup) -> Plan {
         Lookup::Ambiguous(scenes) => {
             let names: Vec<String> = scenes.iter().take(4).map(State::friendly_name).collect();
             Plan::Reply {
-                text: fill(
-                    speech.did_you_mean,
-                    &[("choices", &spoken_list(&names, speech.or))],
-                ),
+                text: shared.did_you_mean(&names),
                 ask: true,
             }
         }
         Lookup::NotFound => Plan::Reply {
-            text: fill(speech.not_found, &[("name", spoken)]),
+            text: shared.not_found(speech.thing, spoken),
             ask: false,
         },
     }
@@ -87,7 +73,8 @@ fn activate(request: &SkillRequest) -> Result<String, Failure> {
     };
     let scenes = ha::states_in_domain("scene", Freshness::ForLookup)?;
     let directory = Directory::load()?;
-    match plan(speech, &spoken, directory.lookup(&spoken, scenes)) {
+    let shared = phrases(&request.locale);
+    match plan(speech, shared, &spoken, directory.lookup(&spoken, scenes)) {
         Plan::Reply { text, ask: true } => SkillResponse::ask(text.clone(), text).into_result(),
         Plan::Reply { text, ask: false } => SkillResponse::say(text).into_result(),
         Plan::Activate { entity_id, text } => {
@@ -129,7 +116,12 @@ mod tests {
     }
 
     fn plan_for(spoken: &str) -> Plan {
-        plan(&speech::EN_US, spoken, directory().lookup(spoken, scenes()))
+        plan(
+            &speech::EN_US,
+            phrases("en-US"),
+            spoken,
+            directory().lookup(spoken, scenes()),
+        )
     }
 
     #[test]

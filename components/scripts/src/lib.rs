@@ -5,28 +5,21 @@
 //! manifest) overlaid with any other filled slots of the intent (slot `Brightness` ->
 //! variable `brightness`). Grants needed: `script.turn_on`, `read_states`.
 
+pub mod speech;
+
+use lee_sdk::dispatch::{Handler, Routes};
 use lee_sdk::ha::{self, State};
+use lee_sdk::locale::{fill, phrases};
 use lee_sdk::resolve::{self, Lookup};
 use lee_sdk::skill::{SkillRequest, SkillResponse};
-use lee_sdk::{Failure, Guest, Invocation, config, log};
+use lee_sdk::{Failure, config, log};
 use serde_json::{Map, Value, json};
 
 pub struct Scripts;
 
-// Exported only for wasm: native builds (unit tests) must not carry the component ABI symbols.
-#[cfg(target_arch = "wasm32")]
-lee_sdk::export!(Scripts);
+const ROUTES: Routes = &[("skill:RunScript", Handler::Skill(run_script))];
 
-impl Guest for Scripts {
-    fn handle(invocation: Invocation) -> Result<String, Failure> {
-        match invocation.route.as_str() {
-            "skill:RunScript" => run_script(&SkillRequest::parse(&invocation.event)?),
-            other => Err(Failure::Unsupported(format!(
-                "scripts does not handle {other}"
-            ))),
-        }
-    }
-}
+lee_sdk::component!(Scripts, ROUTES);
 
 /// Variables for a script: configured defaults, then the intent's other slots.
 pub fn script_variables(
@@ -52,20 +45,21 @@ pub fn script_variables(
 }
 
 fn run_script(request: &SkillRequest) -> Result<String, Failure> {
+    let speech = speech::for_locale(&request.locale);
+    let shared = phrases(&request.locale);
     let Some(spoken) = request.slot("ScriptName") else {
-        return SkillResponse::ask("Which script should I run?", "Which script?").into_result();
+        return SkillResponse::ask(speech.which_script, speech.which_script_reprompt).into_result();
     };
     let script: State = match resolve::entity_by_name("script", &spoken)? {
         Lookup::Found(state) => state,
-        Lookup::Ambiguous(states) => return resolve::ask_which(&states).into_result(),
+        Lookup::Ambiguous(states) => return resolve::ask_which(&states, shared).into_result(),
         Lookup::NotFound => {
-            return SkillResponse::say(format!("I couldn't find a script called {spoken}."))
-                .into_result();
+            return SkillResponse::say(shared.not_found(speech.thing, &spoken)).into_result();
         }
     };
     let name = script.friendly_name();
     if !script.is_available() {
-        return SkillResponse::say(format!("{name} is unavailable right now.")).into_result();
+        return SkillResponse::say(shared.unavailable(&name)).into_result();
     }
     let variables = script_variables(
         config::get_json("variables").as_ref(),
@@ -78,8 +72,8 @@ fn run_script(request: &SkillRequest) -> Result<String, Failure> {
     }
     ha::call_service("script", "turn_on", &data)?;
     log::info("script started", &[("script", &script.entity_id)]);
-    SkillResponse::say(format!("Running {name}."))
-        .card("Script started", name)
+    SkillResponse::say(fill(speech.running, &[("name", &name)]))
+        .card(speech.card_title, name)
         .into_result()
 }
 

@@ -15,36 +15,24 @@
 
 pub mod speech;
 
+use lee_sdk::Failure;
 use lee_sdk::areas::Directory;
+use lee_sdk::dispatch::{Handler, Routes};
 use lee_sdk::ha::{self, Freshness, Registry, State};
-use lee_sdk::locale::fill;
-use lee_sdk::matching::{Match, spoken_list};
+use lee_sdk::locale::{Phrases, fill, phrases};
+use lee_sdk::matching::Match;
 use lee_sdk::numbers;
 use lee_sdk::resolve::{self, Lookup};
 use lee_sdk::skill::{SkillRequest, SkillResponse};
-use lee_sdk::{Failure, Guest, Invocation};
 use serde_json::Value;
 
 use crate::speech::Speech;
 
 pub struct Sensors;
 
-// Exported only for wasm: native builds (unit tests) must not carry the component ABI symbols.
-#[cfg(target_arch = "wasm32")]
-lee_sdk::export!(Sensors);
+const ROUTES: Routes = &[("skill:GetSensorValue", Handler::Skill(get_value))];
 
-impl Guest for Sensors {
-    fn handle(invocation: Invocation) -> Result<String, Failure> {
-        let request = SkillRequest::parse(&invocation.event)?;
-        let speech = speech::for_locale(&request.locale);
-        match invocation.route.as_str() {
-            "skill:GetSensorValue" => get_value(&request, speech),
-            other => Err(Failure::Unsupported(format!(
-                "sensors does not handle {other}"
-            ))),
-        }
-    }
-}
+lee_sdk::component!(Sensors, ROUTES);
 
 /// How fresh a reading must be: a spoken answer may be a few seconds old.
 const READING_AGE: Freshness = Freshness::Within(10_000);
@@ -145,18 +133,26 @@ fn spoken_value(reading: &Reading, speech: &Speech) -> String {
 }
 
 /// "Outside Temperature is 15.6 degrees Celsius."
-fn say_named(state: &State, class: &str, unit: &str, speech: &Speech) -> Result<String, Failure> {
+fn say_named(
+    state: &State,
+    class: &str,
+    unit: &str,
+    speech: &Speech,
+    shared: &Phrases,
+) -> Result<String, Failure> {
     let name = state.friendly_name();
     match reading(state, class, unit) {
         Some(r) => say(fill(
             speech.named,
             &[("name", &name), ("value", &spoken_value(&r, speech))],
         )),
-        None => say(fill(speech.unavailable, &[("name", &name)])),
+        None => say(shared.unavailable(&name)),
     }
 }
 
-fn get_value(request: &SkillRequest, speech: &Speech) -> Result<String, Failure> {
+fn get_value(request: &SkillRequest) -> Result<String, Failure> {
+    let speech = speech::for_locale(&request.locale);
+    let shared = phrases(&request.locale);
     let Some(spoken_kind) = request.slot("SensorType") else {
         return ask(speech.which_kind);
     };
@@ -173,7 +169,7 @@ fn get_value(request: &SkillRequest, speech: &Speech) -> Result<String, Failure>
     let Some(location) = request.slot("Location") else {
         let sensors: Vec<&State> = sources.iter().filter(|s| s.domain() == "sensor").collect();
         return match sensors.as_slice() {
-            [only] => say_named(only, class, &unit, speech),
+            [only] => say_named(only, class, &unit, speech, shared),
             _ => ask(speech.where_question),
         };
     };
@@ -225,39 +221,32 @@ fn get_value(request: &SkillRequest, speech: &Speech) -> Result<String, Failure>
                 ));
             }
             if let [only] = chosen.as_slice() {
-                return say(fill(speech.unavailable, &[("name", &only.friendly_name())]));
+                return say(shared.unavailable(&only.friendly_name()));
             }
             area_name = Some(place);
         }
         Match::Ambiguous(areas) => {
             let names: Vec<String> = areas.iter().take(4).map(|a| a.name.clone()).collect();
-            let question = fill(
-                speech.did_you_mean,
-                &[("names", &spoken_list(&names, speech.or))],
-            );
-            return ask(&question);
+            return ask(&shared.did_you_mean(&names));
         }
         Match::NotFound => {}
     }
 
     match resolve::among(&location, sources) {
-        Lookup::Found(state) => say_named(&state, class, &unit, speech),
+        Lookup::Found(state) => say_named(&state, class, &unit, speech, shared),
         Lookup::Ambiguous(states) => {
             let names: Vec<String> = states.iter().take(4).map(State::friendly_name).collect();
-            ask(&fill(
-                speech.did_you_mean,
-                &[("names", &spoken_list(&names, speech.or))],
-            ))
+            ask(&shared.did_you_mean(&names))
         }
         Lookup::NotFound => match area_name {
             Some(place) => say(fill(
                 speech.no_sensor_in_area,
                 &[("kind", kind), ("place", &place)],
             )),
-            None => say(fill(
-                speech.not_found,
-                &[("kind", kind), ("spoken", &location)],
-            )),
+            None => {
+                let thing = fill(speech.thing, &[("kind", kind)]);
+                say(shared.not_found(&thing, &location))
+            }
         },
     }
 }

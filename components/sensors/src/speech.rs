@@ -1,5 +1,7 @@
 //! Everything the sensors component says, one table per locale (en-US now): sentences,
-//! the spoken words for each kind of reading, and how units are read out.
+//! the spoken words for each kind of reading, and how units are read out. Not found, did
+//! you mean and unavailable are the shared [`lee_sdk::locale::phrases`]; this table only
+//! names the thing looked up.
 
 use lee_sdk::locale;
 
@@ -11,14 +13,12 @@ pub struct Speech {
     pub in_area_average: &'static str,
     /// "Outside Temperature is 15.6 degrees Celsius."
     pub named: &'static str,
-    pub unavailable: &'static str,
     pub no_sensor_in_area: &'static str,
-    pub not_found: &'static str,
+    /// A sensor of `{kind}`, with its article, for the shared not-found phrase.
+    pub thing: &'static str,
     pub which_kind: &'static str,
     pub where_question: &'static str,
-    pub did_you_mean: &'static str,
     pub unknown_kind: &'static str,
-    pub or: &'static str,
     /// Spoken words -> sensor device class. The first entry per class names it in speech.
     pub kinds: &'static [(&'static str, &'static str)],
     /// Unit symbol -> how it is read out.
@@ -29,14 +29,11 @@ pub static EN_US: Speech = Speech {
     in_area: "The {kind} in the {place} is {value}.",
     in_area_average: "The average {kind} in the {place} is {value}, from {count} sensors.",
     named: "{name} is {value}.",
-    unavailable: "{name} is unavailable right now.",
     no_sensor_in_area: "I couldn't find a {kind} sensor in the {place}.",
-    not_found: "I couldn't find a {kind} sensor called {spoken}.",
+    thing: "a {kind} sensor",
     which_kind: "Which reading would you like, for example temperature or humidity?",
     where_question: "Where? For example, say the name of a room.",
-    did_you_mean: "Did you mean {names}?",
     unknown_kind: "Sorry, I can't read {spoken} yet. Try temperature or humidity.",
-    or: "or",
     kinds: &[
         ("temperature", "temperature"),
         ("temp", "temperature"),

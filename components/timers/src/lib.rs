@@ -15,35 +15,25 @@ pub mod duration;
 pub mod speech;
 
 use lee_sdk::clock;
+use lee_sdk::dispatch::{Handler, Routes};
 use lee_sdk::ha::{self, Freshness, State};
-use lee_sdk::locale::fill;
+use lee_sdk::locale::{Phrases, fill, phrases};
 use lee_sdk::matching::spoken_list;
 use lee_sdk::resolve::{self, Lookup};
 use lee_sdk::skill::{SkillRequest, SkillResponse};
-use lee_sdk::{Failure, Guest, Invocation, log};
+use lee_sdk::{Failure, log};
 use serde_json::{Value, json};
 
 use crate::speech::Speech;
 
 pub struct Timers;
 
-// Exported only for wasm: native builds (unit tests) must not carry the component ABI symbols.
-#[cfg(target_arch = "wasm32")]
-lee_sdk::export!(Timers);
+const ROUTES: Routes = &[
+    ("skill:ManageTimer", Handler::Skill(manage)),
+    ("skill:TimerStatus", Handler::Skill(status)),
+];
 
-impl Guest for Timers {
-    fn handle(invocation: Invocation) -> Result<String, Failure> {
-        let request = SkillRequest::parse(&invocation.event)?;
-        let speech = speech::for_locale(&request.locale);
-        match invocation.route.as_str() {
-            "skill:ManageTimer" => manage(&request, speech),
-            "skill:TimerStatus" => status(&request, speech),
-            other => Err(Failure::Unsupported(format!(
-                "timers does not handle {other}"
-            ))),
-        }
-    }
-}
+lee_sdk::component!(Timers, ROUTES);
 
 /// What to do with a timer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,9 +114,9 @@ fn configured_duration(state: &State) -> Option<f64> {
 }
 
 /// One sentence about a timer's state.
-pub fn describe(state: &State, now: f64, speech: &Speech) -> String {
+pub fn describe(state: &State, now: f64, speech: &Speech, shared: &Phrases) -> String {
     let name = spoken_name(state);
-    let left = remaining_seconds(state, now).map(|s| speech.duration(s));
+    let left = remaining_seconds(state, now).map(|s| speech.duration(shared, s));
     match (state.state.as_str(), left) {
         ("active", Some(remaining)) => fill(
             speech.remaining_active,
@@ -139,7 +129,7 @@ pub fn describe(state: &State, now: f64, speech: &Speech) -> String {
         _ => match configured_duration(state) {
             Some(d) => fill(
                 speech.idle_status,
-                &[("name", &name), ("duration", &speech.duration(d))],
+                &[("name", &name), ("duration", &speech.duration(shared, d))],
             ),
             None => fill(speech.not_running, &[("name", &name)]),
         },
@@ -155,11 +145,11 @@ fn ask(text: String) -> Result<String, Failure> {
 }
 
 /// "Which timer, Laundry or Tea?" when no name was said and several fit.
-fn ask_which(states: &[State], speech: &Speech) -> Result<String, Failure> {
+fn ask_which(states: &[State], speech: &Speech, shared: &Phrases) -> Result<String, Failure> {
     let names: Vec<String> = states.iter().take(4).map(spoken_name).collect();
     ask(fill(
         speech.which_timer,
-        &[("names", &spoken_list(&names, speech.or))],
+        &[("names", &spoken_list(&names, shared.or))],
     ))
 }
 
@@ -170,30 +160,30 @@ enum Pick {
     Ask(String),
 }
 
-/// Did-you-mean question for equally close timers.
-fn which_of(states: &[State], speech: &Speech) -> String {
+/// Did-you-mean question for equally close timers (by their spoken names).
+fn which_of(states: &[State], shared: &Phrases) -> String {
     let names: Vec<String> = states.iter().take(4).map(spoken_name).collect();
-    fill(
-        speech.did_you_mean,
-        &[("names", &spoken_list(&names, speech.or))],
-    )
+    shared.did_you_mean(&names)
 }
 
 /// The timer the user named, read fresh.
-fn named_timer(spoken: &str, speech: &Speech) -> Result<Pick, Failure> {
+fn named_timer(spoken: &str, speech: &Speech, shared: &Phrases) -> Result<Pick, Failure> {
+    let not_found = || Pick::Say(shared.not_found(speech.thing, spoken));
     let found = match resolve::entity_by_name("timer", spoken)? {
         Lookup::Found(state) => state,
-        Lookup::Ambiguous(states) => return Ok(Pick::Ask(which_of(&states, speech))),
-        Lookup::NotFound => return Ok(Pick::Say(fill(speech.not_found, &[("spoken", spoken)]))),
+        Lookup::Ambiguous(states) => return Ok(Pick::Ask(which_of(&states, shared))),
+        Lookup::NotFound => return Ok(not_found()),
     };
     // The lookup list may be a minute old; the timer's own state must be current.
     Ok(match ha::state(&found.entity_id, Freshness::Now)? {
         Some(state) => Pick::Timer(state),
-        None => Pick::Say(fill(speech.not_found, &[("spoken", spoken)])),
+        None => not_found(),
     })
 }
 
-fn manage(request: &SkillRequest, speech: &Speech) -> Result<String, Failure> {
+fn manage(request: &SkillRequest) -> Result<String, Failure> {
+    let speech = speech::for_locale(&request.locale);
+    let shared = phrases(&request.locale);
     let spoken_duration = request.slot("Duration");
     let action = match request.slot("TimerAction") {
         Some(word) => match speech.action(&word).and_then(Action::from_word) {
@@ -211,7 +201,7 @@ fn manage(request: &SkillRequest, speech: &Speech) -> Result<String, Failure> {
         _ => None,
     };
     let timer = match request.slot("TimerName") {
-        Some(spoken) => match named_timer(&spoken, speech)? {
+        Some(spoken) => match named_timer(&spoken, speech, shared)? {
             Pick::Timer(state) => state,
             Pick::Say(answer) => return say(answer),
             Pick::Ask(question) => return ask(question),
@@ -223,15 +213,15 @@ fn manage(request: &SkillRequest, speech: &Speech) -> Result<String, Failure> {
                 ([one], _) => (*one).clone(),
                 ([], [only]) if action == Action::Start => only.clone(),
                 ([], _) if action != Action::Start => return say(speech.none_running.into()),
-                ([], all) => return ask_which(all, speech),
+                ([], all) => return ask_which(all, speech, shared),
                 (several, _) => {
                     let owned: Vec<State> = several.iter().map(|s| (*s).clone()).collect();
-                    return ask_which(&owned, speech);
+                    return ask_which(&owned, speech, shared);
                 }
             }
         }
     };
-    act(&timer, action, seconds, speech)
+    act(&timer, action, seconds, speech, shared)
 }
 
 fn act(
@@ -239,13 +229,15 @@ fn act(
     action: Action,
     seconds: Option<u64>,
     speech: &Speech,
+    shared: &Phrases,
 ) -> Result<String, Failure> {
     let name = spoken_name(timer);
     if !timer.is_available() {
         return say(fill(speech.unavailable, &[("name", &name)]));
     }
     let now = clock::now_unix();
-    let left = |state: &State| speech.duration(remaining_seconds(state, now).unwrap_or(0.0));
+    let left =
+        |state: &State| speech.duration(shared, remaining_seconds(state, now).unwrap_or(0.0));
     match (action, timer.state.as_str()) {
         (Action::Pause, "paused") => {
             return say(fill(
@@ -287,7 +279,10 @@ fn act(
                 .unwrap_or(0.0);
             fill(
                 speech.started,
-                &[("name", &name), ("duration", &speech.duration(total))],
+                &[
+                    ("name", &name),
+                    ("duration", &speech.duration(shared, total)),
+                ],
             )
         }
         Action::Pause => {
@@ -300,11 +295,13 @@ fn act(
     say(text)
 }
 
-fn status(request: &SkillRequest, speech: &Speech) -> Result<String, Failure> {
+fn status(request: &SkillRequest) -> Result<String, Failure> {
+    let speech = speech::for_locale(&request.locale);
+    let shared = phrases(&request.locale);
     let now = clock::now_unix();
     if let Some(spoken) = request.slot("TimerName") {
-        return match named_timer(&spoken, speech)? {
-            Pick::Timer(state) => say(describe(&state, now, speech)),
+        return match named_timer(&spoken, speech, shared)? {
+            Pick::Timer(state) => say(describe(&state, now, speech, shared)),
             Pick::Say(answer) => say(answer),
             Pick::Ask(question) => ask(question),
         };
@@ -320,7 +317,10 @@ fn status(request: &SkillRequest, speech: &Speech) -> Result<String, Failure> {
         let left = |s: &State| remaining_seconds(s, now).unwrap_or(f64::MAX);
         left(a).total_cmp(&left(b))
     });
-    let sentences: Vec<String> = running.iter().map(|t| describe(t, now, speech)).collect();
+    let sentences: Vec<String> = running
+        .iter()
+        .map(|t| describe(t, now, speech, shared))
+        .collect();
     say(sentences.join(speech.status_separator))
 }
 
@@ -359,24 +359,25 @@ mod tests {
 
     #[test]
     fn remaining_time_speech() {
-        let s = speech::for_locale("en-US");
+        let sentence =
+            |state: &State| describe(state, NOW, speech::for_locale("en-US"), phrases("en-US"));
         let active = timer(
             "Laundry",
             "active",
             json!({"finishes_at": "2026-11-28T17:30:22.6+00:00"}),
         );
         assert_eq!(
-            describe(&active, NOW, s),
+            sentence(&active),
             "The Laundry timer has 1 hour and 30 minutes left."
         );
         let paused = timer("Tea Timer", "paused", json!({"remaining": "0:02:10"}));
         assert_eq!(
-            describe(&paused, NOW, s),
+            sentence(&paused),
             "The Tea timer is paused with 2 minutes and 10 seconds left."
         );
         let idle = timer("Tea", "idle", json!({"duration": "0:03:00"}));
         assert_eq!(
-            describe(&idle, NOW, s),
+            sentence(&idle),
             "The Tea timer isn't running. It is set for 3 minutes."
         );
     }
@@ -400,7 +401,7 @@ mod tests {
 
     #[test]
     fn ambiguity_question() {
-        let s = speech::for_locale("en-US");
+        let s = phrases("en-US");
         let states = vec![
             timer("Tea", "idle", json!({})),
             timer("Tea Two", "idle", json!({})),

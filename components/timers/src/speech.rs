@@ -1,7 +1,11 @@
 //! Everything the timers component says, one table per locale (en-US now). Templates use
-//! `{name}`, `{duration}`, `{remaining}`, `{spoken}` and `{names}` placeholders.
+//! `{name}`, `{duration}`, `{remaining}`, `{spoken}` and `{names}` placeholders. Not found,
+//! did you mean and the "and" / "or" of spoken lists are the shared
+//! [`lee_sdk::locale::phrases`]; this table only names the thing looked up. Unavailable
+//! stays here: a timer is "the {name} timer".
 
-use lee_sdk::locale;
+use lee_sdk::locale::{self, Phrases};
+use lee_sdk::matching::spoken_list;
 
 /// The words of one locale.
 pub struct Speech {
@@ -17,15 +21,14 @@ pub struct Speech {
     pub idle_status: &'static str,
     pub none_running: &'static str,
     pub which_timer: &'static str,
-    pub did_you_mean: &'static str,
-    pub not_found: &'static str,
+    /// A timer, with its article, for the shared not-found phrase.
+    pub thing: &'static str,
+    /// Unlike the shared phrase: "The {name} timer is unavailable right now."
     pub unavailable: &'static str,
     pub bad_duration: &'static str,
     pub unknown_action: &'static str,
     /// Joins the status of several timers.
     pub status_separator: &'static str,
-    pub and: &'static str,
-    pub or: &'static str,
     pub hour: &'static str,
     pub hours: &'static str,
     pub minute: &'static str,
@@ -50,14 +53,11 @@ pub static EN_US: Speech = Speech {
     idle_status: "The {name} timer isn't running. It is set for {duration}.",
     none_running: "No timers are running.",
     which_timer: "Which timer, {names}?",
-    did_you_mean: "Did you mean {names}?",
-    not_found: "I couldn't find a timer called {spoken}.",
+    thing: "a timer",
     unavailable: "The {name} timer is unavailable right now.",
     bad_duration: "Sorry, I didn't understand {spoken} as a duration.",
     unknown_action: "I can start, pause, cancel or finish a timer. Which one?",
     status_separator: " ",
-    and: "and",
-    or: "or",
     hour: "hour",
     hours: "hours",
     minute: "minute",
@@ -96,10 +96,11 @@ pub fn for_locale(tag: &str) -> &'static Speech {
 }
 
 impl Speech {
-    /// "1 hour and 30 minutes", "44 minutes and 59 seconds", "3 minutes".
+    /// "1 hour and 30 minutes", "44 minutes and 59 seconds", "3 minutes" (the two parts
+    /// joined by the shared "and").
     ///
     /// An hour or more is said to the nearest minute; less than an hour to the second.
-    pub fn duration(&self, seconds: f64) -> String {
+    pub fn duration(&self, shared: &Phrases, seconds: f64) -> String {
         let seconds = seconds.max(0.0);
         let unit = |count: u64, one: &str, many: &str| {
             format!("{count} {}", locale::plural(count as usize, one, many))
@@ -126,12 +127,10 @@ impl Speech {
                 }
             }
         }
-        match parts.as_slice() {
-            [] => self.no_time.to_string(),
-            [one] => one.clone(),
-            [first, second] => format!("{first} {} {second}", self.and),
-            _ => parts.join(" "),
+        if parts.is_empty() {
+            return self.no_time.to_string();
         }
+        spoken_list(&parts, shared.and)
     }
 
     /// The action a spoken word means, if any.
@@ -151,18 +150,18 @@ mod tests {
 
     #[test]
     fn durations_read_naturally() {
-        let s = for_locale("en-US");
-        assert_eq!(s.duration(5400.0), "1 hour and 30 minutes");
-        assert_eq!(s.duration(5399.4), "1 hour and 30 minutes");
-        assert_eq!(s.duration(3600.0), "1 hour");
-        assert_eq!(s.duration(7260.0), "2 hours and 1 minute");
-        assert_eq!(s.duration(2700.0), "45 minutes");
-        assert_eq!(s.duration(2699.2), "44 minutes and 59 seconds");
-        assert_eq!(s.duration(3599.7), "1 hour");
-        assert_eq!(s.duration(200.0), "3 minutes and 20 seconds");
-        assert_eq!(s.duration(1.0), "1 second");
-        assert_eq!(s.duration(0.2), "no time");
-        assert_eq!(s.duration(-5.0), "no time");
+        let duration = |seconds| for_locale("en-US").duration(locale::phrases("en-US"), seconds);
+        assert_eq!(duration(5400.0), "1 hour and 30 minutes");
+        assert_eq!(duration(5399.4), "1 hour and 30 minutes");
+        assert_eq!(duration(3600.0), "1 hour");
+        assert_eq!(duration(7260.0), "2 hours and 1 minute");
+        assert_eq!(duration(2700.0), "45 minutes");
+        assert_eq!(duration(2699.2), "44 minutes and 59 seconds");
+        assert_eq!(duration(3599.7), "1 hour");
+        assert_eq!(duration(200.0), "3 minutes and 20 seconds");
+        assert_eq!(duration(1.0), "1 second");
+        assert_eq!(duration(0.2), "no time");
+        assert_eq!(duration(-5.0), "no time");
     }
 
     #[test]

@@ -15,33 +15,21 @@
 pub mod speech;
 
 use lee_sdk::clock::{self, Date};
+use lee_sdk::dispatch::{Handler, Routes};
 use lee_sdk::ha::{self, Freshness, State};
-use lee_sdk::locale::fill;
+use lee_sdk::locale::{fill, phrases};
 use lee_sdk::numbers;
 use lee_sdk::skill::{SkillRequest, SkillResponse};
-use lee_sdk::{Failure, Guest, Invocation, config};
+use lee_sdk::{Failure, config};
 use serde_json::{Value, json};
 
 use crate::speech::{Speech, SpokenDay};
 
 pub struct Weather;
 
-// Exported only for wasm: native builds (unit tests) must not carry the component ABI symbols.
-#[cfg(target_arch = "wasm32")]
-lee_sdk::export!(Weather);
+const ROUTES: Routes = &[("skill:GetWeather", Handler::Skill(get_weather))];
 
-impl Guest for Weather {
-    fn handle(invocation: Invocation) -> Result<String, Failure> {
-        let request = SkillRequest::parse(&invocation.event)?;
-        let speech = speech::for_locale(&request.locale);
-        match invocation.route.as_str() {
-            "skill:GetWeather" => get_weather(&request, speech),
-            other => Err(Failure::Unsupported(format!(
-                "weather does not handle {other}"
-            ))),
-        }
-    }
-}
+lee_sdk::component!(Weather, ROUTES);
 
 /// Home Assistant's current UTC offset in seconds.
 const OFFSET_TEMPLATE: &str = "{{ now().utcoffset().total_seconds() | int }}";
@@ -270,15 +258,13 @@ fn weather_entity() -> Result<Option<State>, Failure> {
     Ok((!all.is_empty()).then(|| all.swap_remove(first_available)))
 }
 
-fn get_weather(request: &SkillRequest, speech: &Speech) -> Result<String, Failure> {
+fn get_weather(request: &SkillRequest) -> Result<String, Failure> {
+    let speech = speech::for_locale(&request.locale);
     let Some(entity) = weather_entity()? else {
         return say(speech.no_weather.to_string());
     };
     if !entity.is_available() {
-        return say(fill(
-            speech.unavailable,
-            &[("name", &entity.friendly_name())],
-        ));
+        return say(phrases(&request.locale).unavailable(&entity.friendly_name()));
     }
     let offset = ha::render_template(OFFSET_TEMPLATE, Freshness::Within(3_600_000))?
         .trim()

@@ -1,5 +1,6 @@
 //! Everything the weather component says, one table per locale (en-US now): sentences,
 //! condition names, weekday names and the spoken day words the `Day` slot may carry.
+//! "Unavailable" is the shared [`lee_sdk::locale::phrases`] one.
 
 use lee_sdk::locale::{self, EN_MONTHS};
 use lee_sdk::matching::normalize;
@@ -17,7 +18,6 @@ pub struct Speech {
     pub sentence_end: &'static str,
     pub no_forecast: &'static str,
     pub no_weather: &'static str,
-    pub unavailable: &'static str,
     pub unknown_day: &'static str,
     pub today: &'static str,
     pub tomorrow: &'static str,
@@ -47,7 +47,6 @@ pub static EN_US: Speech = Speech {
     sentence_end: ".",
     no_forecast: "I don't have a forecast for {day}.",
     no_weather: "You have no weather service in Home Assistant.",
-    unavailable: "{name} is unavailable right now.",
     unknown_day: "Sorry, I can tell the weather for today, tomorrow or a day of the week, not {spoken}.",
     today: "Today",
     tomorrow: "Tomorrow",
