@@ -16,10 +16,13 @@ DIST="$ROOT/dist"
 # Cargo output (CARGO_TARGET_DIR is honoured; .ci/run keeps it outside the clone).
 CARGO_OUT="${CARGO_TARGET_DIR:-$ROOT/target}"
 WASM_OUT="$CARGO_OUT/wasm32-wasip2/release"
-# Feature components shipped in dist/: id -> crate name lee-<id>.
-COMPONENTS=(scripts automations alexa-smart-home conversation areas scenes input-helpers devices timers sensors climate weather notifications)
-# Test-only components (never shipped): built into target/test-components/.
-TEST_COMPONENTS=(hostile scripts-v2)
+# Feature components shipped in dist/: every `id` of components/lee.toml, the one list
+# a component is registered in (crate components/<id>, package lee-<id>).
+mapfile -t COMPONENTS < <(sed -n 's/^id = "\([a-z0-9-]*\)"$/\1/p' components/lee.toml)
+# Test-only components (never shipped): every crate in tests/components/, built into
+# target/test-components/.
+mapfile -t TEST_COMPONENTS < <(cd tests/components && ls -d -- */ | tr -d /)
+[ "${#COMPONENTS[@]}" -gt 0 ] || { echo "build.sh: no component ids in components/lee.toml" >&2; exit 1; }
 
 say() { printf '\n==> %s\n' "$*" >&2; }
 
