@@ -59,10 +59,6 @@ mod tests {
             shared.not_found(EN_US.thing, "welcome home"),
             "I couldn't find an automation called welcome home."
         );
-        assert_eq!(
-            shared.unavailable("Welcome Home"),
-            "Welcome Home is unavailable right now."
-        );
         assert_eq!(for_locale("fr-FR").triggered, "Triggered {name}.");
     }
 }

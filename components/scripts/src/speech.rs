@@ -43,10 +43,6 @@ mod tests {
             "I couldn't find a script called good nite."
         );
         assert_eq!(
-            shared.unavailable("Movie Time"),
-            "Movie Time is unavailable right now."
-        );
-        assert_eq!(
             fill(EN_US.running, &[("name", "Movie Time")]),
             "Running Movie Time."
         );
