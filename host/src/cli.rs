@@ -94,7 +94,7 @@ pub async fn run(cli: Cli, process_start: Instant) -> anyhow::Result<i32> {
             crate::logging::init(if debug { "debug" } else { "info" });
             let dir = components_dir(components, &settings);
             let gateway = Gateway::new(settings, &dir, MetricsSink::Emf)?;
-            crate::lambda::run(gateway).await?;
+            crate::lambda::run(gateway, process_start).await?;
             Ok(0)
         }
         Command::Invoke {
@@ -191,10 +191,11 @@ pub fn precompile(dir: &Path) -> anyhow::Result<()> {
             let compiled = component.serialize()?;
             let target = source.with_extension("cwasm");
             std::fs::write(&target, &compiled)?;
-            entry.file = target
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
+            // Same relative place as the source (`sub/x.wasm` -> `sub/x.cwasm`).
+            entry.file = Path::new(&entry.file)
+                .with_extension("cwasm")
+                .to_string_lossy()
+                .into_owned();
             entry.sha256 = Some(sha256_hex(&compiled));
             eprintln!(
                 "precompiled {} -> {} ({} bytes)",

@@ -1,18 +1,26 @@
 //! One incoming event: its text exactly as received, which is what the component gets,
-//! and the parsed JSON the host routes on. Parsed once; never serialised again.
+//! the parsed JSON the host routes on (parsed once; never serialised again), and when it
+//! arrived, from which Alexa's budget is counted.
+
+use std::time::Instant;
 
 use serde_json::Value;
 
 pub struct Event {
     text: String,
     json: Value,
+    arrived: Instant,
 }
 
 impl Event {
-    /// Parses event text (Lambda's payload, `lee invoke`'s input).
+    /// Parses event text (Lambda's payload, `lee invoke`'s input); it arrived now.
     pub fn parse(text: String) -> Result<Event, serde_json::Error> {
         let json = serde_json::from_str(&text)?;
-        Ok(Event { text, json })
+        Ok(Event {
+            text,
+            json,
+            arrived: Instant::now(),
+        })
     }
 
     /// An event built as JSON in code (tests, benchmarks).
@@ -20,7 +28,19 @@ impl Event {
         Event {
             text: json.to_string(),
             json,
+            arrived: Instant::now(),
         }
+    }
+
+    /// The event arrived no later than `at` (a cold start: the event that started the
+    /// process was waiting before the process existed).
+    pub fn arrived_by(mut self, at: Instant) -> Event {
+        self.arrived = self.arrived.min(at);
+        self
+    }
+
+    pub fn arrived(&self) -> Instant {
+        self.arrived
     }
 
     /// The text as received.

@@ -24,8 +24,11 @@ use crate::runtime::manifest::Manifest;
 use crate::runtime::registry::ComponentRegistry;
 use crate::settings::Settings;
 
-/// Alexa gives a skill 8 s; lee answers within 7.5 s.
+/// Alexa gives a skill 8 s; lee's answer leaves the process within 7.5 s of the event's
+/// arrival, whatever the settings and whatever happened in the init phase.
 pub const ALEXA_BUDGET: Duration = Duration::from_millis(7_500);
+/// Kept back from Alexa's budget to build the answer and hand it to the caller.
+pub const ANSWER_MARGIN: Duration = Duration::from_millis(200);
 /// Time kept back before the Lambda deadline to send the answer.
 pub const LAMBDA_MARGIN: Duration = Duration::from_millis(250);
 /// Budget when neither Lambda nor Alexa sets one (local `lee invoke` of a lee event).
@@ -123,7 +126,10 @@ impl Gateway {
         lambda_deadline: Option<Instant>,
     ) -> Result<Outcome, GatewayError> {
         let started = Instant::now();
-        let classified = router::classify(event.json())?;
+        let classified = match router::classify(event.json()) {
+            Ok(classified) => classified,
+            Err(error) => return self.unclassified(&event, error, request_id, started),
+        };
         let mut timings = Timings {
             route: classified.route.to_string(),
             ..Timings::default()
@@ -133,7 +139,7 @@ impl Gateway {
             deadline = deadline.min(lambda.checked_sub(LAMBDA_MARGIN).unwrap_or(lambda));
         }
         if classified.protocol != Protocol::Lee {
-            deadline = deadline.min(started + ALEXA_BUDGET);
+            deadline = deadline.min(event.arrived() + ALEXA_BUDGET - ANSWER_MARGIN);
         }
         if classified.protocol == Protocol::CustomSkill
             && let Some(expected) = &self.settings.alexa_skill_id
@@ -159,6 +165,36 @@ impl Gateway {
         };
         timings.total_us = started.elapsed().as_micros() as u64;
         Ok(Outcome { response, timings })
+    }
+
+    /// An event that could not be classified still gets an answer in its protocol when
+    /// it has one: a malformed directive an `ErrorResponse`, a malformed custom-skill
+    /// request speech. Only an event that speaks no protocol at all is an error.
+    fn unclassified(
+        &self,
+        event: &Event,
+        error: ClassifyError,
+        request_id: &str,
+        started: Instant,
+    ) -> Result<Outcome, GatewayError> {
+        let json = event.json();
+        let response = if json.get("directive").is_some() {
+            envelope::alexa_error(json, ErrorType::InvalidDirective, &error.to_string())
+        } else if json.get("request").is_some() {
+            envelope::skill_speech("Sorry, I didn't understand that request.")
+        } else {
+            return Err(GatewayError::BadEvent(error));
+        };
+        tracing::warn!(request_id, error = %error, "malformed event answered in its protocol");
+        let timings = Timings {
+            route: "unclassified".into(),
+            total_us: started.elapsed().as_micros() as u64,
+            ..Timings::default()
+        };
+        Ok(Outcome {
+            response: Response::from_value(&response),
+            timings,
+        })
     }
 
     async fn run_component(

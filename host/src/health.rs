@@ -32,7 +32,7 @@ pub async fn report(sources: Sources<'_>, deadline: Instant) -> Value {
     if let (Some(target), Some(fields)) = (home_assistant.as_object_mut(), reachability.as_object())
     {
         target.extend(fields.clone());
-        target.insert("url".into(), json!(ha.base_url()));
+        target.insert("url".into(), json!(ha.shown_url()));
     }
     let healthy = home_assistant["reachable"] == json!(true);
     json!({

@@ -9,7 +9,7 @@ use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::value::RawValue;
 
 use crate::event::Event;
-use crate::gateway::Gateway;
+use crate::gateway::{ALEXA_BUDGET, Gateway};
 use crate::response::Response;
 
 /// Budget for the cold-start cache warm-up (inside Lambda's 10 s init phase).
@@ -24,18 +24,27 @@ fn deadline_instant(deadline_ms: u64) -> Option<Instant> {
     Some(Instant::now() + Duration::from_millis(deadline_ms.saturating_sub(now_ms)))
 }
 
-pub async fn run(gateway: Gateway) -> anyhow::Result<()> {
+/// Runs the Lambda loop. `process_start` bounds the first event's arrival: on a cold
+/// start that event was already waiting, so the init phase (warm-up included) is spent
+/// from its Alexa budget. A first event that comes later than a whole Alexa budget after
+/// the start found a container Lambda initialised ahead of traffic: it arrived now.
+pub async fn run(gateway: Gateway, process_start: Instant) -> anyhow::Result<()> {
     gateway.warm(WARM_BUDGET).await;
     let gateway = Arc::new(gateway);
+    let first = Arc::new(std::sync::atomic::AtomicBool::new(true));
     // The payload stays text (a `RawValue` checks it is JSON without building a tree):
     // the component gets exactly what Lambda delivered.
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Box<RawValue>>| {
         let gateway = gateway.clone();
+        let first = first.swap(false, std::sync::atomic::Ordering::Relaxed);
         async move {
             let deadline = deadline_instant(event.context.deadline);
             let request_id = event.context.request_id.clone();
             let text: Box<str> = event.payload.into();
-            let event = Event::parse(text.into())?;
+            let mut event = Event::parse(text.into())?;
+            if first && process_start.elapsed() < ALEXA_BUDGET {
+                event = event.arrived_by(process_start);
+            }
             let outcome = gateway.handle(event, &request_id, deadline).await?;
             tracing::info!(request_id, timings = %serde_json::to_string(&outcome.timings).unwrap_or_default(), "invocation done");
             Ok::<Response, lambda_runtime::Error>(outcome.response)

@@ -175,10 +175,12 @@ fn circuit_breaker_opens_after_repeated_failures() {
     let port = closed_port();
     let gateway = in_process::gateway_at(&dir.path(), &format!("http://127.0.0.1:{port}"));
     let rt = in_process::runtime();
-    // First directive: 4 connection failures (attempt + 3 retries); second: the 5th opens it.
-    for _ in 0..2 {
+    // Each directive is one failed call (after its retries): the breaker opens only after
+    // five of them, not after the retries of two.
+    for n in 0..5 {
         let outcome = in_process::handle(&rt, &gateway, report_state());
         assert_eq!(error_type(&outcome.response), "BRIDGE_UNREACHABLE");
+        assert!(outcome.timings.ha_calls >= 1, "call {n} was sent");
     }
     let started = Instant::now();
     let outcome = in_process::handle(&rt, &gateway, report_state());

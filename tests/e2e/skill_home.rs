@@ -93,6 +93,7 @@ services = [
     "input_button.press",
 ]
 read_states = true
+templates = true
 [component.limits]
 memory_mib = 32
 timeout_ms = 5000

@@ -42,6 +42,7 @@ routes = ["skill:GetWeather"]
 [component.grants]
 services = ["weather.get_forecasts"]
 read_states = true
+templates = true
 [component.limits]
 memory_mib = 32
 timeout_ms = 5000

@@ -295,7 +295,7 @@ fn a_component_granted_only_timers_cannot_turn_off_a_light() {
 /// Home Assistant's persistent notifications, over its websocket API.
 fn persistent_notifications() -> Vec<Value> {
     use lee::capabilities::home_assistant::breaker::CircuitBreaker;
-    use lee::capabilities::home_assistant::call::{CallContext, CallStats};
+    use lee::capabilities::home_assistant::call::{CallContext, CallStats, Feed};
     use lee::capabilities::home_assistant::websocket::run_commands;
     let ha = HomeAssistant::get();
     let tls = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
@@ -311,6 +311,7 @@ fn persistent_notifications() -> Vec<Value> {
         token: &token,
         deadline: Instant::now() + Duration::from_secs(10),
         stats: &stats,
+        breaker: Feed::Breaker,
     };
     let rt = lee_e2e::in_process::runtime();
     let results = rt

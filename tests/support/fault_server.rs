@@ -49,11 +49,22 @@ impl FaultServer {
     }
 }
 
-/// One parsed request: method, path, body.
+/// One parsed request: method, path, headers, body.
 pub struct HttpRequest {
     pub method: String,
     pub path: String,
+    pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+}
+
+impl HttpRequest {
+    /// The first header called `name` (any case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 /// Reads one HTTP/1.1 request (Content-Length bodies only); `None` at end of stream.
@@ -66,6 +77,7 @@ pub fn read_request(reader: &mut impl BufRead) -> Option<HttpRequest> {
     let method = parts.next()?.to_string();
     let path = parts.next()?.to_string();
     let mut length = 0usize;
+    let mut headers = Vec::new();
     loop {
         let mut header = String::new();
         if reader.read_line(&mut header).ok()? == 0 {
@@ -75,15 +87,21 @@ pub fn read_request(reader: &mut impl BufRead) -> Option<HttpRequest> {
         if header.is_empty() {
             break;
         }
-        if let Some((name, value)) = header.split_once(':')
-            && name.eq_ignore_ascii_case("content-length")
-        {
-            length = value.trim().parse().unwrap_or(0);
+        if let Some((name, value)) = header.split_once(':') {
+            if name.eq_ignore_ascii_case("content-length") {
+                length = value.trim().parse().unwrap_or(0);
+            }
+            headers.push((name.trim().to_string(), value.trim().to_string()));
         }
     }
     let mut body = vec![0; length];
     reader.read_exact(&mut body).ok()?;
-    Some(HttpRequest { method, path, body })
+    Some(HttpRequest {
+        method,
+        path,
+        headers,
+        body,
+    })
 }
 
 /// Writes a response with a body and extra headers.

@@ -182,7 +182,15 @@ impl AlexaError {
             ErrorType::BridgeUnreachable => {
                 Self::bridge_unreachable(format!("Home Assistant is unreachable: {detail}"))
             }
-            ErrorType::NoSuchEndpoint => Self::no_such_endpoint(endpoint_id.unwrap_or("(none)")),
+            ErrorType::NoSuchEndpoint => match endpoint_id {
+                Some(id) => Self::no_such_endpoint(id),
+                // No endpoint asked for (Discovery): Home Assistant's API itself is
+                // missing there, so the URL points at something else.
+                None => Self::bridge_unreachable(format!(
+                    "Home Assistant's API answered 404 ({detail}): HOME_ASSISTANT_URL may not \
+                     point to Home Assistant"
+                )),
+            },
             ErrorType::InvalidValue => {
                 Self::invalid_value(format!("Home Assistant refused the command: {detail}"))
             }
@@ -271,6 +279,11 @@ mod tests {
         assert_eq!(
             kind(HaError::NotFound("x".into()), false),
             "NO_SUCH_ENDPOINT"
+        );
+        assert_eq!(
+            AlexaError::from_ha(&HaError::NotFound("x".into()), None, false).kind,
+            "BRIDGE_UNREACHABLE",
+            "a 404 without an endpoint (Discovery) is not a missing endpoint"
         );
         assert_eq!(
             kind(HaError::BadRequest("x".into()), false),

@@ -19,7 +19,10 @@ pub const DEFAULT_TTL: Duration = Duration::from_secs(3600);
 pub const MAX_TTL: Duration = Duration::from_secs(24 * 3600);
 const MAX_KEY_BYTES: usize = 512;
 /// Entries one component may hold, whatever their size.
-const MAX_ENTRIES: usize = 65_536;
+pub const MAX_ENTRIES: usize = 1024;
+/// What an entry costs the host beyond its key and value (map slot, expiry, recency
+/// links), charged against the quota so many tiny entries cannot exceed it in effect.
+pub const ENTRY_OVERHEAD: u64 = 64;
 
 /// The `cache` part of `[component.grants]`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -32,6 +35,11 @@ pub struct CacheGrant {
 
 impl Grant for CacheGrant {
     const KEYS: &'static [&'static str] = &["cache_bytes"];
+}
+
+/// The bytes an entry counts against its component's quota.
+pub fn entry_weight(key: &str, value: &[u8]) -> u64 {
+    (key.len() + value.len()) as u64 + ENTRY_OVERHEAD
 }
 
 struct Namespace {
@@ -48,7 +56,7 @@ impl Namespace {
                 Capacity::entries(MAX_ENTRIES).and_bytes(quota),
                 Overflow::Refuse,
             )
-            .with_weigher(|key, value| (key.len() + value.len()) as u64),
+            .with_weigher(|key: &String, value: &Vec<u8>| entry_weight(key, value)),
         }
     }
 }
@@ -186,13 +194,14 @@ mod tests {
         let caches = ComponentCaches::default();
         let (a, b): (Arc<str>, Arc<str>) = (Arc::from("a"), Arc::from("b"));
         let ttl = Duration::from_secs(60);
-        caches.set(&a, 10, "k".into(), vec![0; 8], ttl).unwrap();
+        let quota = 10 + ENTRY_OVERHEAD;
+        caches.set(&a, quota, "k".into(), vec![0; 8], ttl).unwrap();
         assert!(matches!(
-            caches.set(&a, 10, "k2".into(), vec![0; 8], ttl),
-            Err(CacheError::QuotaExceeded(10))
+            caches.set(&a, quota, "k2".into(), vec![0; 8], ttl),
+            Err(CacheError::QuotaExceeded(q)) if q == quota
         ));
         // Replacing a key frees its old bytes first.
-        caches.set(&a, 10, "k".into(), vec![1; 9], ttl).unwrap();
+        caches.set(&a, quota, "k".into(), vec![1; 9], ttl).unwrap();
         assert_eq!(caches.get("a", "k"), Some(vec![1; 9]));
         assert_eq!(caches.get(&b, "k"), None);
         caches.delete("a", "k");
@@ -203,13 +212,35 @@ mod tests {
     fn entries_expire() {
         let caches = ComponentCaches::default();
         let a: Arc<str> = Arc::from("a");
+        let quota = 100 + ENTRY_OVERHEAD;
         caches
-            .set(&a, 100, "k".into(), vec![1], Duration::from_millis(1))
+            .set(&a, quota, "k".into(), vec![1], Duration::from_millis(1))
             .unwrap();
         std::thread::sleep(Duration::from_millis(3));
         assert_eq!(caches.get("a", "k"), None);
         caches
-            .set(&a, 100, "k2".into(), vec![0; 90], Duration::from_secs(1))
+            .set(&a, quota, "k2".into(), vec![0; 90], Duration::from_secs(1))
             .unwrap();
+    }
+
+    #[test]
+    fn tiny_entries_pay_their_overhead() {
+        let caches = ComponentCaches::default();
+        let a: Arc<str> = Arc::from("a");
+        let mut stored = 0;
+        while caches
+            .set(
+                &a,
+                4096,
+                format!("{stored}"),
+                vec![1],
+                Duration::from_secs(60),
+            )
+            .is_ok()
+        {
+            stored += 1;
+        }
+        assert!(stored <= 4096 / ENTRY_OVERHEAD, "{stored} entries in 4 KiB");
+        assert!(stored > 40, "{stored}");
     }
 }

@@ -2,6 +2,10 @@
 //! metrics. In Lambda each invocation's metrics are written as CloudWatch Embedded
 //! Metric Format lines; locally they are only counted (the CLI's stdout carries the
 //! response alone).
+//!
+//! The host's samples travel in their own batch, so a guest can neither push them out
+//! (it has its own sample budget) nor shadow them (a guest metric named like a
+//! dimension is refused). Names and dimensions are clipped to CloudWatch's limits.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -29,24 +33,49 @@ struct Sample {
     dimensions: BTreeMap<String, String>,
 }
 
-const MAX_SAMPLES: usize = 100;
+/// Samples one batch holds (CloudWatch takes at most 100 metrics per EMF document).
+pub const MAX_SAMPLES: usize = 100;
+/// Longest metric or dimension name kept.
+pub const MAX_NAME: usize = 128;
+/// Longest dimension value kept.
+pub const MAX_DIMENSION_VALUE: usize = 256;
+/// Dimensions a guest sample may carry (the host adds `component`).
+pub const MAX_GUEST_DIMENSIONS: usize = 8;
+
+fn clip(text: &str, max: usize) -> String {
+    text.chars().take(max).collect()
+}
 
 impl MetricBatch {
+    /// Adds a sample; `false` when it was dropped (batch full, value not finite).
     pub fn push(
         &mut self,
         name: &str,
         value: f64,
         unit: &str,
         dimensions: BTreeMap<String, String>,
-    ) {
-        if self.samples.len() < MAX_SAMPLES && value.is_finite() {
-            self.samples.push(Sample {
-                name: name.chars().take(128).collect(),
-                value,
-                unit: unit.to_string(),
-                dimensions,
-            });
+    ) -> bool {
+        if self.samples.len() >= MAX_SAMPLES || !value.is_finite() {
+            return false;
         }
+        self.samples.push(Sample {
+            name: clip(name, MAX_NAME),
+            value,
+            unit: unit.to_string(),
+            dimensions: dimensions
+                .into_iter()
+                .map(|(k, v)| (clip(&k, MAX_NAME), clip(&v, MAX_DIMENSION_VALUE)))
+                .collect(),
+        });
+        true
+    }
+
+    pub fn len(&self) -> usize {
+        self.samples.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.samples.is_empty()
     }
 
     /// CloudWatch EMF lines, one per distinct dimension set.
@@ -149,31 +178,45 @@ impl Capability for Metrics {
     fn context(self: &Arc<Self>, _: &(), scope: &Arc<Scope>) -> MetricsCtx {
         MetricsCtx {
             component: scope.component_id.clone(),
+            request_id: scope.request_id.clone(),
             batch: MetricBatch::default(),
+            dropped: 0,
         }
     }
 
     /// Adds the host's own metrics to what the guest recorded and emits them.
-    fn finish(&self, mut ctx: MetricsCtx, report: &Report) {
+    /// Emits the host's own metrics (in their own batch) and what the guest recorded.
+    fn finish(&self, ctx: MetricsCtx, report: &Report) {
         let dimensions: BTreeMap<String, String> =
             [("component".to_string(), ctx.component.to_string())].into();
         let failed = if report.failed { 1.0 } else { 0.0 };
-        let batch = &mut ctx.batch;
-        batch.push("Invocations", 1.0, "Count", dimensions.clone());
-        batch.push("Failures", failed, "Count", dimensions.clone());
-        batch.push(
+        let mut host = MetricBatch::default();
+        host.push("Invocations", 1.0, "Count", dimensions.clone());
+        host.push("Failures", failed, "Count", dimensions.clone());
+        host.push(
             "HaCalls",
             f64::from(report.ha_calls),
             "Count",
             dimensions.clone(),
         );
-        batch.push(
+        host.push(
             "GuestMs",
             report.guest.as_secs_f64() * 1000.0,
             "Milliseconds",
             dimensions,
         );
-        self.emit(batch);
+        self.emit(&host);
+        if !ctx.batch.is_empty() {
+            self.emit(&ctx.batch);
+        }
+        if ctx.dropped > 0 {
+            tracing::warn!(
+                component = %ctx.component,
+                request_id = %ctx.request_id,
+                dropped = ctx.dropped,
+                "component metrics beyond {MAX_SAMPLES} samples per invocation, or named like a dimension, were dropped"
+            );
+        }
     }
 
     fn describe(&self) -> Value {
@@ -184,14 +227,24 @@ impl Capability for Metrics {
 /// One invocation's metrics context: what the guest recorded.
 pub struct MetricsCtx {
     component: Arc<str>,
+    request_id: Arc<str>,
     batch: MetricBatch,
+    dropped: u64,
 }
 
 impl MetricsCtx {
     fn metric(&mut self, name: &str, value: f64, unit: &str, dimensions: Vec<(String, String)>) {
-        let mut dims: BTreeMap<String, String> = dimensions.into_iter().take(8).collect();
+        let mut dims: BTreeMap<String, String> = dimensions
+            .into_iter()
+            .filter(|(k, _)| !k.is_empty() && k != "component")
+            .take(MAX_GUEST_DIMENSIONS)
+            .collect();
         dims.insert("component".into(), self.component.to_string());
-        self.batch.push(name, value, unit, dims);
+        // In an EMF document metric names and dimension names share one object.
+        let shadows = name.is_empty() || name.starts_with("_aws") || dims.contains_key(name);
+        if shadows || !self.batch.push(name, value, unit, dims) {
+            self.dropped += 1;
+        }
     }
 }
 
@@ -226,7 +279,7 @@ mod tests {
             [("component".to_string(), "scripts".to_string())].into();
         batch.push("ScriptsRun", 1.0, "Count", dims.clone());
         batch.push("Latency", 2.5, "Milliseconds", dims);
-        batch.push("Bad", f64::NAN, "Count", BTreeMap::new());
+        assert!(!batch.push("Bad", f64::NAN, "Count", BTreeMap::new()));
         let lines = batch.to_emf("lee", 1);
         assert_eq!(lines.len(), 1);
         let doc: Value = serde_json::from_str(&lines[0]).unwrap();
@@ -235,5 +288,18 @@ mod tests {
             doc["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
             json!([["component"]])
         );
+    }
+
+    #[test]
+    fn batches_are_bounded_and_clipped() {
+        let mut batch = MetricBatch::default();
+        let long: BTreeMap<String, String> = [("k".repeat(300), "v".repeat(200_000))].into();
+        assert!(batch.push(&"n".repeat(500), 1.0, "Count", long));
+        let line = &batch.to_emf("lee", 1)[0];
+        assert!(line.len() < 2_000, "{} bytes", line.len());
+        for _ in 0..MAX_SAMPLES * 2 {
+            batch.push("x", 1.0, "Count", BTreeMap::new());
+        }
+        assert_eq!(batch.len(), MAX_SAMPLES);
     }
 }

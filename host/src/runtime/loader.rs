@@ -64,6 +64,10 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 fn read_verified(manifest: &Manifest, entry: &ComponentEntry) -> Result<Vec<u8>, LoadError> {
     let path = manifest.artifact_path(entry);
     let shown = path.display().to_string();
+    check_inside(manifest, &path).map_err(|message| LoadError::Invalid {
+        id: entry.id.clone(),
+        message,
+    })?;
     let bytes = std::fs::read(&path).map_err(|source| LoadError::Read {
         id: entry.id.clone(),
         path: shown.clone(),
@@ -85,6 +89,28 @@ fn read_verified(manifest: &Manifest, entry: &ComponentEntry) -> Result<Vec<u8>,
         });
     }
     Ok(bytes)
+}
+
+/// An artifact must be a file inside the components directory: a symlink (or `..`) that
+/// leaves it could load native code from anywhere the process can read.
+fn check_inside(manifest: &Manifest, path: &Path) -> Result<(), String> {
+    let dir = manifest
+        .dir
+        .canonicalize()
+        .map_err(|e| format!("components directory {}: {e}", manifest.dir.display()))?;
+    let real = path
+        .canonicalize()
+        .map_err(|e| format!("cannot resolve {}: {e}", path.display()))?;
+    if real.starts_with(&dir) {
+        Ok(())
+    } else {
+        Err(format!(
+            "artifact {} resolves to {}, outside the components directory {}; refusing to load it",
+            path.display(),
+            real.display(),
+            dir.display()
+        ))
+    }
 }
 
 /// Deserializes a precompiled artifact or compiles a plain component.

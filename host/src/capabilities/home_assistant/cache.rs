@@ -20,8 +20,12 @@ pub const MAPPING_TTL: Duration = Duration::from_secs(600);
 const MAX_STATES: usize = 200_000;
 /// Registry-like listings kept (five registries and the core configuration).
 const MAX_REGISTRIES: usize = 16;
-/// Rendered templates kept.
+/// Rendered templates kept, and their total bytes (templates and answers).
 const MAX_TEMPLATES: usize = 256;
+const MAX_TEMPLATE_CACHE_BYTES: u64 = 1 << 20;
+/// A template longer than this, or an answer larger than this, is not cached.
+pub const MAX_CACHED_TEMPLATE: usize = 4 * 1024;
+pub const MAX_CACHED_ANSWER: usize = 64 * 1024;
 
 struct StateTable {
     by_entity: TtlMap<String, Arc<State>>,
@@ -52,11 +56,16 @@ impl Default for HaCache {
                 Capacity::entries(MAX_REGISTRIES),
                 lru,
             )),
-            templates: Mutex::new(TtlMap::new(
-                MAPPING_TTL,
-                Capacity::entries(MAX_TEMPLATES),
-                lru,
-            )),
+            templates: Mutex::new(
+                TtlMap::new(
+                    MAPPING_TTL,
+                    Capacity::entries(MAX_TEMPLATES).and_bytes(MAX_TEMPLATE_CACHE_BYTES),
+                    lru,
+                )
+                .with_weigher(|template: &String, answer: &Arc<String>| {
+                    (template.len() + answer.len()) as u64
+                }),
+            ),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
         }
@@ -162,8 +171,12 @@ impl HaCache {
         self.count(result)
     }
 
+    /// Caches a rendered template unless the template or its answer is large (a large
+    /// answer is cheap for Home Assistant to send again compared with the memory it holds).
     pub fn store_template(&self, template: &str, value: Arc<String>) {
-        let _ = lock(&self.templates).insert(template.to_string(), value);
+        if template.len() <= MAX_CACHED_TEMPLATE && value.len() <= MAX_CACHED_ANSWER {
+            let _ = lock(&self.templates).insert(template.to_string(), value);
+        }
     }
 
     /// Summary for the health event.
@@ -174,6 +187,7 @@ impl HaCache {
             "states_listing_age_ms": table.listing.as_ref().map(|(at, _)| at.elapsed().as_millis() as u64),
             "registries_cached": lock(&self.registries).len(),
             "templates_cached": lock(&self.templates).len(),
+            "templates_bytes": lock(&self.templates).weight(),
             "hits": self.hits.load(Relaxed),
             "misses": self.misses.load(Relaxed),
         })
@@ -209,6 +223,30 @@ mod tests {
                 .state,
             "on"
         );
+    }
+
+    #[test]
+    fn the_template_cache_is_bounded_in_bytes() {
+        let cache = HaCache::default();
+        let big = Arc::new("x".repeat(MAX_CACHED_ANSWER + 1));
+        cache.store_template("{{ big }}", big);
+        assert!(
+            cache
+                .template("{{ big }}", Duration::from_secs(60))
+                .is_none()
+        );
+        cache.store_template(&"k".repeat(MAX_CACHED_TEMPLATE + 1), Arc::new("1".into()));
+        for i in 0..200 {
+            cache.store_template(&format!("{{{{ {i} }}}}"), Arc::new("y".repeat(60_000)));
+        }
+        let bytes = lock(&cache.templates).weight();
+        assert!(bytes <= MAX_TEMPLATE_CACHE_BYTES, "{bytes}");
+        assert!(
+            cache
+                .template("{{ 199 }}", Duration::from_secs(60))
+                .is_some()
+        );
+        assert!(cache.template("{{ 0 }}", Duration::from_secs(60)).is_none());
     }
 
     #[test]

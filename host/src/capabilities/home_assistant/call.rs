@@ -1,6 +1,7 @@
-//! One call to Home Assistant, as every path makes it (REST attempts and websocket
-//! sessions alike): the token and deadline it runs under ([`CallContext`]), the round
-//! trips it counts ([`CallStats`]) and the circuit breaker it passes ([`guarded`]).
+//! One call to Home Assistant, as every path makes it (REST requests with their retries
+//! and websocket sessions alike): the token and deadline it runs under
+//! ([`CallContext`]), the round trips it counts ([`CallStats`]) and the circuit breaker
+//! it passes, once per call ([`guarded`]).
 
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
@@ -32,41 +33,136 @@ impl CallStats {
     }
 }
 
-/// One call's context: the token to use and the deadline it must finish by.
+/// Whether a call's failures count toward opening the circuit breaker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Feed {
+    /// A call made for a component or a health probe.
+    Breaker,
+    /// The cold-start warm-up: Home Assistant restarting while a container starts must
+    /// not lock out the first minute of directives (its successes still count).
+    SuccessOnly,
+}
+
+/// One call's context: the token to use, the deadline it must finish by, where its
+/// round trips are counted and whether its failures feed the breaker.
 #[derive(Clone, Copy)]
 pub struct CallContext<'a> {
     pub token: &'a Secret,
     pub deadline: Instant,
     pub stats: &'a CallStats,
+    pub breaker: Feed,
 }
 
-/// What a finished round trip says about Home Assistant's health.
+/// What a finished call says about Home Assistant's health.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
     /// It answered (any status that is not a server failure).
     Answered,
-    /// It could not be reached, or failed with a server error.
+    /// It could not be reached, or failed with a server error, after its retries.
     Failed,
+    /// Nothing was sent (the request was malformed): says nothing about Home Assistant.
+    NotSent,
 }
 
-/// Runs one round trip behind `breaker`: refused while the circuit is open, its verdict
-/// recorded, its time counted in `stats`.
+/// Runs one logical call (all its retries) behind `breaker`: refused while the circuit
+/// is open, its verdict recorded once. A half-open probe that ends without a verdict
+/// (nothing sent, or the call was dropped at a deadline) frees the probe slot.
 pub async fn guarded<T>(
     breaker: &CircuitBreaker,
-    stats: &CallStats,
-    trip: impl Future<Output = (T, Verdict)>,
+    feed: Feed,
+    call: impl Future<Output = (T, Verdict)>,
 ) -> Result<T, HaError> {
-    if let Admission::Rejected { retry_in_ms } = breaker.admit() {
-        return Err(HaError::Unreachable(format!(
-            "circuit breaker open after repeated failures; next probe in {retry_in_ms} ms"
-        )));
-    }
-    let started = Instant::now();
-    let (outcome, verdict) = trip.await;
-    match verdict {
-        Verdict::Answered => breaker.record_success(),
-        Verdict::Failed => breaker.record_failure(),
-    }
-    stats.record(started.elapsed());
+    let mut permit = match breaker.admit() {
+        Admission::Rejected { retry_in_ms } => {
+            return Err(HaError::Unreachable(format!(
+                "circuit breaker open after repeated failures; next probe in {retry_in_ms} ms"
+            )));
+        }
+        Admission::Allowed => Permit::new(breaker, false),
+        Admission::Probe => Permit::new(breaker, true),
+    };
+    let (outcome, verdict) = call.await;
+    permit.resolve(verdict, feed);
     Ok(outcome)
+}
+
+/// An admitted call; releases an unresolved probe when dropped.
+struct Permit<'a> {
+    breaker: &'a CircuitBreaker,
+    probe: bool,
+    resolved: bool,
+}
+
+impl<'a> Permit<'a> {
+    fn new(breaker: &'a CircuitBreaker, probe: bool) -> Self {
+        Self {
+            breaker,
+            probe,
+            resolved: false,
+        }
+    }
+
+    fn resolve(&mut self, verdict: Verdict, feed: Feed) {
+        match (verdict, feed) {
+            (Verdict::Answered, _) => {
+                self.breaker.record_success();
+                self.resolved = true;
+            }
+            (Verdict::Failed, Feed::Breaker) => {
+                self.breaker.record_failure();
+                self.resolved = true;
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Drop for Permit<'_> {
+    fn drop(&mut self) {
+        if self.probe && !self.resolved {
+            self.breaker.release_probe();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn breaker() -> CircuitBreaker {
+        CircuitBreaker::new(2, Duration::from_millis(20), Duration::from_millis(80))
+    }
+
+    async fn call(breaker: &CircuitBreaker, verdict: Verdict, feed: Feed) -> Result<(), HaError> {
+        guarded(breaker, feed, async { ((), verdict) }).await
+    }
+
+    #[tokio::test]
+    async fn not_sent_and_warm_up_failures_do_not_open_the_circuit() {
+        let b = breaker();
+        for _ in 0..5 {
+            call(&b, Verdict::NotSent, Feed::Breaker).await.unwrap();
+            call(&b, Verdict::Failed, Feed::SuccessOnly).await.unwrap();
+        }
+        assert!(!b.is_open());
+        call(&b, Verdict::Failed, Feed::Breaker).await.unwrap();
+        call(&b, Verdict::Failed, Feed::Breaker).await.unwrap();
+        assert!(b.is_open());
+        assert!(call(&b, Verdict::Answered, Feed::Breaker).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn a_probe_without_a_verdict_frees_its_slot() {
+        let b = breaker();
+        call(&b, Verdict::Failed, Feed::Breaker).await.unwrap();
+        call(&b, Verdict::Failed, Feed::Breaker).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(25)).await;
+        // The probe is admitted, sends nothing, and leaves the slot free.
+        call(&b, Verdict::NotSent, Feed::Breaker).await.unwrap();
+        // A probe dropped mid-call (deadline) frees it too.
+        let dropped = guarded(&b, Feed::Breaker, std::future::pending::<((), Verdict)>());
+        let _ = tokio::time::timeout(Duration::from_millis(1), dropped).await;
+        call(&b, Verdict::Answered, Feed::Breaker).await.unwrap();
+        assert!(!b.is_open());
+    }
 }

@@ -1,16 +1,21 @@
 //! The HTTP side of the Home Assistant capability: one pooled keep-alive reqwest client
-//! (rustls, verification on unless the operator turned it off), every attempt bounded by
-//! the invocation deadline, retries after 100/200/400 ms on connect errors, 429, 502,
-//! 503 and 504, and a circuit breaker that fails fast while Home Assistant is down.
+//! (rustls, verification on unless the operator turned it off, no redirects), every
+//! attempt bounded by the invocation deadline, retries after 100/200/400 ms on connect
+//! errors, 429, 502, 503 and 504 (never on a rejected certificate or a request that
+//! could not be built), and a circuit breaker that counts each call once, after its
+//! retries.
 
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use reqwest::header::HeaderValue;
 use reqwest::{Method, StatusCode};
 
 use super::breaker::CircuitBreaker;
 use super::call::{CallContext, Verdict, guarded};
 use super::error::HaError;
-use crate::settings::Settings;
+use super::tls;
+use crate::settings::{Secret, Settings, without_userinfo};
 
 /// Backoff before each retry.
 pub const RETRY_BACKOFF_MS: [u64; 3] = [100, 200, 400];
@@ -32,6 +37,8 @@ pub struct HaHttp {
     attempt_timeout: Duration,
     /// Shared with the websocket path: one breaker per base URL.
     pub breaker: CircuitBreaker,
+    /// Why Home Assistant's certificate was last rejected (for health), if it was.
+    pub certificate_error: Mutex<Option<String>>,
 }
 
 /// Is this status worth another attempt?
@@ -57,6 +64,9 @@ impl HaHttp {
             .pool_max_idle_per_host(4)
             .tcp_nodelay(true)
             .connect_timeout(settings.ha_timeout.min(Duration::from_secs(3)))
+            // A redirect is a misconfiguration (or an attack): following it would send
+            // the token elsewhere and turn a POST into a GET.
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("lee/", env!("CARGO_PKG_VERSION")))
             .no_proxy()
             .build()?;
@@ -65,10 +75,13 @@ impl HaHttp {
             client,
             attempt_timeout: settings.ha_timeout,
             breaker: CircuitBreaker::default(),
+            certificate_error: Mutex::new(None),
         })
     }
 
-    /// Sends one request with retries; returns the 2xx body or a classified error.
+    /// Sends one request, retrying transient failures while time remains; returns the
+    /// 2xx body or a classified error. The whole call, retries included, is one call for
+    /// the circuit breaker.
     pub async fn send(
         &self,
         ctx: CallContext<'_>,
@@ -77,46 +90,59 @@ impl HaHttp {
         body: Body<'_>,
     ) -> Result<Vec<u8>, HaError> {
         let url = format!("{}{}", self.base_url, path);
-        let mut last_error = None;
-        for attempt in 0..=RETRY_BACKOFF_MS.len() {
-            if attempt > 0 {
-                let backoff = Duration::from_millis(RETRY_BACKOFF_MS[attempt - 1]);
-                if Instant::now() + backoff + MIN_ATTEMPT > ctx.deadline {
+        let authorization = bearer(ctx.token)?;
+        let call = async {
+            let mut last = (
+                Err(HaError::Unreachable(
+                    "no time left before the invocation deadline".to_string(),
+                )),
+                Verdict::NotSent,
+            );
+            for attempt in 0..=RETRY_BACKOFF_MS.len() {
+                if attempt > 0 {
+                    let backoff = Duration::from_millis(RETRY_BACKOFF_MS[attempt - 1]);
+                    if Instant::now() + backoff + MIN_ATTEMPT > ctx.deadline {
+                        break;
+                    }
+                    tokio::time::sleep(backoff).await;
+                }
+                let remaining = ctx.deadline.saturating_duration_since(Instant::now());
+                if remaining < MIN_ATTEMPT {
                     break;
                 }
-                tokio::time::sleep(backoff).await;
-            }
-            let remaining = ctx.deadline.saturating_duration_since(Instant::now());
-            if remaining < MIN_ATTEMPT {
-                break;
-            }
-            let timeout = remaining.min(self.attempt_timeout);
-            let trip = self.attempt(ctx, method.clone(), &url, &body, timeout);
-            match guarded(&self.breaker, ctx.stats, trip).await? {
-                Attempt::Done(result) => return result,
-                Attempt::Retry(error) => {
-                    tracing::warn!(path, attempt, error = %error, "Home Assistant call failed; retrying if time allows");
-                    last_error = Some(error);
+                let timeout = remaining.min(self.attempt_timeout);
+                let started = Instant::now();
+                let (outcome, verdict) = self
+                    .attempt(method.clone(), &url, &authorization, &body, timeout)
+                    .await;
+                if verdict != Verdict::NotSent {
+                    ctx.stats.record(started.elapsed());
+                }
+                match outcome {
+                    Attempt::Done(result) => return (result, verdict),
+                    Attempt::Retry(error) => {
+                        tracing::warn!(path, attempt, error = %error, "Home Assistant call failed; retrying if time allows");
+                        last = (Err(error), verdict);
+                    }
                 }
             }
-        }
-        Err(last_error.unwrap_or_else(|| {
-            HaError::Unreachable("no time left before the invocation deadline".to_string())
-        }))
+            last
+        };
+        guarded(&self.breaker, ctx.breaker, call).await?
     }
 
     async fn attempt(
         &self,
-        ctx: CallContext<'_>,
         method: Method,
         url: &str,
+        authorization: &HeaderValue,
         body: &Body<'_>,
         timeout: Duration,
     ) -> (Attempt, Verdict) {
         let mut request = self
             .client
             .request(method, url)
-            .bearer_auth(ctx.token.expose())
+            .header(reqwest::header::AUTHORIZATION, authorization.clone())
             .timeout(timeout);
         if let Body::Json(bytes) = body {
             request = request
@@ -124,29 +150,67 @@ impl HaHttp {
                 .body(bytes.to_vec());
         }
         match request.send().await {
-            Err(e) => {
-                let error = HaError::Unreachable(describe_transport_error(&e));
-                let attempt = if e.is_connect() {
-                    Attempt::Retry(error)
-                } else {
-                    Attempt::Done(Err(error))
-                };
-                (attempt, Verdict::Failed)
-            }
+            // Nothing was sent: the request itself is malformed (bad input, not an outage).
+            Err(e) if e.is_builder() => (
+                Attempt::Done(Err(HaError::Invalid(format!(
+                    "the request could not be built: {}",
+                    describe_transport_error(&e)
+                )))),
+                Verdict::NotSent,
+            ),
+            Err(e) => match tls::rejected_certificate(&e) {
+                // Not transient: retrying cannot make a rejected certificate acceptable.
+                Some(reason) => {
+                    let message = format!(
+                        "Home Assistant's TLS certificate was rejected: {reason}; trust its CA with \
+                         HOME_ASSISTANT_CA_FILE or pin it with HOME_ASSISTANT_CERT_SHA256"
+                    );
+                    tracing::error!(error = %message, "TLS verification of Home Assistant failed");
+                    *self
+                        .certificate_error
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner()) = Some(reason);
+                    (
+                        Attempt::Done(Err(HaError::Certificate(message))),
+                        Verdict::Failed,
+                    )
+                }
+                None => {
+                    let error = HaError::Unreachable(describe_transport_error(&e));
+                    let attempt = if e.is_connect() {
+                        Attempt::Retry(error)
+                    } else {
+                        Attempt::Done(Err(error))
+                    };
+                    (attempt, Verdict::Failed)
+                }
+            },
             Ok(response) => {
                 let status = response.status();
+                if status.is_success() {
+                    self.certificate_error
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .take();
+                }
                 let verdict = if status.is_server_error() {
                     Verdict::Failed
                 } else {
                     Verdict::Answered
                 };
+                let location = response
+                    .headers()
+                    .get(reqwest::header::LOCATION)
+                    .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
                 let attempt = match read_body(response).await {
                     Err(e) => Attempt::Done(Err(e)),
                     Ok(bytes) if status.is_success() => Attempt::Done(Ok(bytes)),
                     Ok(bytes) if is_transient(status) => {
-                        Attempt::Retry(classify_status(status, &bytes))
+                        Attempt::Retry(classify_status(status, &bytes, location.as_deref()))
                     }
-                    Ok(bytes) => Attempt::Done(Err(classify_status(status, &bytes))),
+                    Ok(bytes) => {
+                        Attempt::Done(Err(classify_status(status, &bytes, location.as_deref())))
+                    }
                 };
                 (attempt, verdict)
             }
@@ -154,15 +218,37 @@ impl HaHttp {
     }
 }
 
+/// The `Authorization` header for `token`, checked before anything is sent: a token
+/// with characters a header cannot carry (CR/LF) is bad input, not an outage.
+fn bearer(token: &Secret) -> Result<HeaderValue, HaError> {
+    let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|_| {
+        HaError::Invalid("the access token has characters an HTTP header cannot carry".into())
+    })?;
+    value.set_sensitive(true);
+    Ok(value)
+}
+
 async fn read_body(mut response: reqwest::Response) -> Result<Vec<u8>, HaError> {
+    let too_large = || {
+        let message = format!(
+            "Home Assistant's answer is larger than lee's limit of {} MiB",
+            MAX_BODY_BYTES >> 20
+        );
+        tracing::error!(error = %message, "answer refused");
+        HaError::Upstream(message)
+    };
+    if response
+        .content_length()
+        .is_some_and(|n| n > MAX_BODY_BYTES as u64)
+    {
+        return Err(too_large());
+    }
     let mut body = Vec::new();
     loop {
         match response.chunk().await {
             Ok(Some(chunk)) => {
                 if body.len() + chunk.len() > MAX_BODY_BYTES {
-                    return Err(HaError::Upstream(format!(
-                        "response larger than {MAX_BODY_BYTES} bytes"
-                    )));
+                    return Err(too_large());
                 }
                 body.extend_from_slice(&chunk);
             }
@@ -172,8 +258,21 @@ async fn read_body(mut response: reqwest::Response) -> Result<Vec<u8>, HaError> 
     }
 }
 
-fn classify_status(status: StatusCode, body: &[u8]) -> HaError {
+fn classify_status(status: StatusCode, body: &[u8], location: Option<&str>) -> HaError {
     let message: String = String::from_utf8_lossy(body).chars().take(300).collect();
+    if status.is_redirection() {
+        let to: String = location
+            .unwrap_or("(no Location)")
+            .chars()
+            .take(200)
+            .collect();
+        return HaError::Upstream(format!(
+            "HTTP {} redirect to {}; lee does not follow redirects: set HOME_ASSISTANT_URL to \
+             the address Home Assistant itself answers on",
+            status.as_u16(),
+            without_userinfo(&to)
+        ));
+    }
     match status.as_u16() {
         401 | 403 => HaError::Unauthorized(status.as_u16()),
         404 => HaError::NotFound(if message.is_empty() {
@@ -215,21 +314,30 @@ mod tests {
     #[test]
     fn statuses_classify() {
         assert_eq!(
-            classify_status(StatusCode::UNAUTHORIZED, b""),
+            classify_status(StatusCode::UNAUTHORIZED, b"", None),
             HaError::Unauthorized(401)
         );
         assert!(matches!(
-            classify_status(StatusCode::BAD_REQUEST, b"bad"),
+            classify_status(StatusCode::BAD_REQUEST, b"bad", None),
             HaError::BadRequest { status: 400, .. }
         ));
         assert!(matches!(
-            classify_status(StatusCode::BAD_GATEWAY, b""),
+            classify_status(StatusCode::BAD_GATEWAY, b"", None),
             HaError::Upstream(_)
         ));
         assert!(matches!(
-            classify_status(StatusCode::TOO_MANY_REQUESTS, b""),
+            classify_status(StatusCode::TOO_MANY_REQUESTS, b"", None),
             HaError::Upstream(_)
         ));
+        let redirect = classify_status(StatusCode::FOUND, b"", Some("https://u:p@elsewhere/login"));
+        let text = redirect.to_string();
+        assert!(
+            text.contains("redirect to https://elsewhere/login"),
+            "{text}"
+        );
+        assert!(!text.contains("u:p"), "{text}");
+        assert!(bearer(&Secret::new("a\r\nX-Evil: 1")).is_err());
+        assert!(bearer(&Secret::new("eyJ.abc.def")).is_ok());
         assert!(is_transient(StatusCode::SERVICE_UNAVAILABLE));
         assert!(!is_transient(StatusCode::INTERNAL_SERVER_ERROR));
     }

@@ -19,6 +19,13 @@ pub enum HaError {
     BadRequest { status: u16, message: String },
     #[error("Home Assistant failed: {0}")]
     Upstream(String),
+    /// The request was malformed and never sent (an entity id too long, a token with
+    /// CR/LF): bad input, not an outage.
+    #[error("invalid request: {0}")]
+    Invalid(String),
+    /// Home Assistant's TLS certificate was rejected (not retried).
+    #[error("{0}")]
+    Certificate(String),
     #[error("Home Assistant is not configured (set HOME_ASSISTANT_URL and a token)")]
     NotConfigured,
 }
@@ -37,6 +44,8 @@ impl From<HaError> for WitHaError {
                 WitHaError::BadRequest(format!("HTTP {status}: {message}"))
             }
             HaError::Upstream(m) => WitHaError::Upstream(m),
+            HaError::Invalid(m) => WitHaError::BadRequest(m),
+            HaError::Certificate(m) => WitHaError::Unreachable(m),
         }
     }
 }

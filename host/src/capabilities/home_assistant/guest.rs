@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::call::{CallContext, CallStats};
+use super::call::{CallContext, CallStats, Feed};
 use super::error::HaError;
 use super::grant::HaGrant;
 use super::home::{HomeAssistant, Registry};
@@ -16,6 +16,9 @@ use crate::bindings::gateway::home_assistant::{
     self as wit, EntityState, HaError as WitHaError, ServiceResult,
 };
 use crate::capabilities::shape::Scope;
+
+/// Longest template a component may send: Home Assistant renders it on its event loop.
+pub const MAX_TEMPLATE_BYTES: usize = 8 * 1024;
 
 /// The Store's Home Assistant context for one invocation.
 pub struct HaCtx {
@@ -49,6 +52,7 @@ impl HaCtx {
             token,
             deadline: self.scope.deadline,
             stats: &self.stats,
+            breaker: Feed::Breaker,
         })
     }
 
@@ -126,8 +130,15 @@ impl wit::Host for HaCtx {
             .home
             .call_service(self.call()?, &domain, &service, &data, return_response)
             .await?;
+        // The changed states are state data: only a component that may read states
+        // gets them.
+        let changed = if self.grant.read_states {
+            outcome.changed.iter().map(|s| to_wit(s)).collect()
+        } else {
+            Vec::new()
+        };
         Ok(ServiceResult {
-            changed: outcome.changed.iter().map(|s| to_wit(s)).collect(),
+            changed,
             response: outcome.response,
         })
     }
@@ -137,7 +148,17 @@ impl wit::Host for HaCtx {
         template: String,
         max_age_ms: u32,
     ) -> Result<String, WitHaError> {
-        self.require_read("render-template")?;
+        self.require(
+            self.grant.templates,
+            "render-template",
+            "templates (render-template)",
+        )?;
+        if template.len() > MAX_TEMPLATE_BYTES {
+            return Err(WitHaError::BadRequest(format!(
+                "templates are limited to {MAX_TEMPLATE_BYTES} bytes (this one has {})",
+                template.len()
+            )));
+        }
         let text = self
             .home
             .render_template(self.call()?, &template, max_age(max_age_ms))

@@ -13,10 +13,10 @@ use serde_json::{Value, json};
 
 use super::aliases;
 use super::cache::HaCache;
-use super::call::{CallContext, CallStats};
+use super::call::{CallContext, CallStats, Feed};
 use super::client::{Body, HaHttp};
 use super::error::HaError;
-use super::states::{State, parse_state, parse_states, valid_entity_id, valid_slug};
+use super::states::{MAX_ENTITY_ID, State, parse_state, parse_states, valid_entity_id, valid_slug};
 use super::tls;
 use super::tokens::AcceptedTokens;
 use super::websocket;
@@ -57,6 +57,10 @@ pub struct ServiceOutcome {
 /// The Home Assistant capability for one configured base URL.
 pub struct HomeAssistant {
     http: Option<HaHttp>,
+    /// The base URL as it may be shown (no userinfo).
+    shown_url: Option<String>,
+    /// How Home Assistant's certificate is checked: `verified`, `pinned`, `off`.
+    tls_mode: &'static str,
     tls: Arc<rustls::ClientConfig>,
     configured_token: Option<Secret>,
     cache: HaCache,
@@ -93,8 +97,15 @@ impl HomeAssistant {
             Some(url) => Some(HaHttp::new(url, settings, (*tls).clone())?),
             None => None,
         };
+        let tls_mode = match (settings.verify_tls, settings.cert_sha256) {
+            (false, _) => "off",
+            (true, Some(_)) => "pinned",
+            (true, None) => "verified",
+        };
         Ok(Self {
             http,
+            shown_url: settings.ha_url_shown(),
+            tls_mode,
             tls,
             configured_token: settings.ha_token.clone(),
             cache: HaCache::default(),
@@ -102,8 +113,9 @@ impl HomeAssistant {
         })
     }
 
-    pub fn base_url(&self) -> Option<&str> {
-        self.http.as_ref().map(|h| h.base_url.as_str())
+    /// The base URL as it may be shown in health and logs: without userinfo.
+    pub fn shown_url(&self) -> Option<&str> {
+        self.shown_url.as_deref()
     }
 
     /// The token a call uses: the request's bearer token first, then the configured one.
@@ -165,10 +177,10 @@ impl HomeAssistant {
         max_age: Duration,
     ) -> Result<Option<Arc<State>>, HaError> {
         if !valid_entity_id(entity_id) {
-            return Err(HaError::BadRequest {
-                status: 400,
-                message: format!("{entity_id:?} is not an entity id"),
-            });
+            let shown: String = entity_id.chars().take(64).collect();
+            return Err(HaError::Invalid(format!(
+                "{shown:?} is not an entity id (lower-case domain.object_id, at most {MAX_ENTITY_ID} bytes)"
+            )));
         }
         if self.cache_usable(&ctx, max_age)
             && let Some(state) = self.cache.state(entity_id, max_age)
@@ -198,21 +210,16 @@ impl HomeAssistant {
         return_response: bool,
     ) -> Result<ServiceOutcome, HaError> {
         if !valid_slug(domain) || !valid_slug(service) {
-            return Err(HaError::BadRequest {
-                status: 400,
-                message: format!("{domain}.{service} is not a service name"),
-            });
+            let shown: String = format!("{domain}.{service}").chars().take(64).collect();
+            return Err(HaError::Invalid(format!("{shown} is not a service name")));
         }
         let data = if data.trim().is_empty() { "{}" } else { data };
-        let parsed: Value = serde_json::from_str(data).map_err(|e| HaError::BadRequest {
-            status: 400,
-            message: format!("service data is not JSON: {e}"),
-        })?;
+        let parsed: Value = serde_json::from_str(data)
+            .map_err(|e| HaError::Invalid(format!("service data is not JSON: {e}")))?;
         if !parsed.is_object() {
-            return Err(HaError::BadRequest {
-                status: 400,
-                message: "service data must be a JSON object".into(),
-            });
+            return Err(HaError::Invalid(
+                "service data must be a JSON object".into(),
+            ));
         }
         let path = if return_response {
             format!("/api/services/{domain}/{service}?return_response")
@@ -395,6 +402,7 @@ impl HomeAssistant {
             token,
             deadline: Instant::now() + budget,
             stats: &stats,
+            breaker: Feed::SuccessOnly,
         };
         let (states, registries, config) = tokio::join!(
             self.states(ctx, Duration::ZERO),
@@ -428,6 +436,7 @@ impl HomeAssistant {
                     token,
                     deadline,
                     stats: &stats,
+                    breaker: Feed::Breaker,
                 };
                 match self.send(ctx, Method::GET, "/api/", Body::None).await {
                     Ok(_) => json!({
@@ -446,6 +455,12 @@ impl HomeAssistant {
             "configured": self.http.is_some(),
             "token_configured": self.configured_token.is_some(),
             "breaker": self.http.as_ref().map(|h| h.breaker.describe()),
+            "tls": {
+                "certificate": self.tls_mode,
+                "last_rejection": self.http.as_ref().and_then(|h| {
+                    h.certificate_error.lock().unwrap_or_else(|p| p.into_inner()).clone()
+                }),
+            },
             "cache": self.cache.describe(),
         })
     }

@@ -66,9 +66,14 @@ pub fn valid_slug(s: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
+/// Longest entity id accepted (Home Assistant's own limit is 255).
+pub const MAX_ENTITY_ID: usize = 255;
+
 pub fn valid_entity_id(id: &str) -> bool {
-    id.split_once('.')
-        .is_some_and(|(d, o)| valid_slug(d) && valid_slug(o))
+    id.len() <= MAX_ENTITY_ID
+        && id
+            .split_once('.')
+            .is_some_and(|(d, o)| valid_slug(d) && valid_slug(o))
 }
 
 #[cfg(test)]
@@ -82,6 +87,8 @@ mod tests {
         assert!(!valid_entity_id("light/../x"));
         assert!(!valid_entity_id("light."));
         assert!(!valid_entity_id("light"));
+        assert!(valid_entity_id(&format!("light.{}", "a".repeat(249))));
+        assert!(!valid_entity_id(&format!("light.{}", "a".repeat(250))));
     }
 
     #[test]

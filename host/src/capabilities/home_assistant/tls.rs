@@ -1,35 +1,58 @@
 //! TLS for Home Assistant (REST and websocket alike) and for the components' outbound
 //! HTTP: Mozilla's roots compiled in (nothing is read from disk at cold start), an
-//! optional extra CA for self-signed setups, and no verification only when the operator
-//! explicitly turned it off.
+//! optional extra CA (`HOME_ASSISTANT_CA_FILE`), or one pinned leaf certificate
+//! (`HOME_ASSISTANT_CERT_SHA256`, for a self-signed Home Assistant); no verification
+//! only when the operator explicitly turned it off, and then a warning says so.
+//! Also: why a certificate was rejected, in words an operator can act on.
 
 use std::sync::Arc;
 
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{CertificateError, DigitallySignedStruct, SignatureScheme};
+use sha2::{Digest, Sha256};
+
 use crate::settings::Settings;
 
-/// Builds the rustls config for Home Assistant: Mozilla roots (plus an optional extra
-/// CA), or no verification at all when the operator explicitly disabled it.
-pub fn tls_config(settings: &Settings) -> anyhow::Result<rustls::ClientConfig> {
-    if settings.verify_tls {
-        verified_tls_config(settings.ca_file.as_deref())
-    } else {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        Ok(
-            rustls::ClientConfig::builder_with_provider(provider.clone())
-                .with_safe_default_protocol_versions()?
-                .dangerous()
-                .with_custom_certificate_verifier(Arc::new(NoVerification(provider)))
-                .with_no_client_auth(),
-        )
-    }
+fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
 }
 
-/// A verifying rustls config: Mozilla's roots (compiled in, so nothing is read from disk
-/// at cold start) plus an optional extra CA (PEM) for self-signed Home Assistant setups.
+/// Builds the rustls config for Home Assistant from the settings.
+pub fn tls_config(settings: &Settings) -> anyhow::Result<rustls::ClientConfig> {
+    if !settings.verify_tls {
+        tracing::warn!(
+            "TLS verification of Home Assistant is OFF (HOME_ASSISTANT_VERIFY_SSL=false or \
+             NOT_VERIFY_SSL=true): anyone on the path can read the token; prefer \
+             HOME_ASSISTANT_CERT_SHA256 for a self-signed certificate"
+        );
+        return custom(Accept::Any);
+    }
+    if let Some(pin) = settings.cert_sha256 {
+        return custom(Accept::Pinned(pin));
+    }
+    verified_tls_config(settings.ca_file.as_deref())
+}
+
+fn custom(accept: Accept) -> anyhow::Result<rustls::ClientConfig> {
+    let provider = provider();
+    let verifier = Arc::new(CustomVerifier {
+        accept,
+        provider: provider.clone(),
+    });
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .dangerous()
+        .with_custom_certificate_verifier(verifier)
+        .with_no_client_auth())
+}
+
+/// A verifying rustls config: Mozilla's roots plus an optional extra CA (PEM). The CA
+/// must be a CA: a self-signed server certificate used as its own CA is refused by
+/// rustls (`CaUsedAsEndEntity`); pin such a certificate instead.
 pub fn verified_tls_config(
     ca_file: Option<&std::path::Path>,
 ) -> anyhow::Result<rustls::ClientConfig> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut roots = rustls::RootCertStore {
         roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
     };
@@ -44,57 +67,146 @@ pub fn verified_tls_config(
                 .map_err(|e| anyhow::anyhow!("CA file {}: {e}", path.display()))?;
         }
     }
-    Ok(rustls::ClientConfig::builder_with_provider(provider)
+    Ok(rustls::ClientConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()?
         .with_root_certificates(roots)
         .with_no_client_auth())
 }
 
-/// Accepts any certificate; used only when HOME_ASSISTANT_VERIFY_SSL=false / NOT_VERIFY_SSL.
-#[derive(Debug)]
-struct NoVerification(Arc<rustls::crypto::CryptoProvider>);
+/// Why a connection failed on the certificate, if it did: walks the error's sources
+/// (reqwest and tungstenite wrap rustls' error in `io::Error`s).
+pub fn rejected_certificate(error: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = current {
+        if let Some(rustls::Error::InvalidCertificate(reason)) = e.downcast_ref::<rustls::Error>() {
+            return Some(explain(reason));
+        }
+        if let Some(io) = e.downcast_ref::<std::io::Error>()
+            && let Some(inner) = io.get_ref()
+            && let Some(rustls::Error::InvalidCertificate(reason)) =
+                inner.downcast_ref::<rustls::Error>()
+        {
+            return Some(explain(reason));
+        }
+        current = e.source();
+    }
+    None
+}
 
-impl rustls::client::danger::ServerCertVerifier for NoVerification {
+fn explain(reason: &CertificateError) -> String {
+    match reason {
+        CertificateError::UnknownIssuer => {
+            "it is not signed by a trusted CA (for your own CA set HOME_ASSISTANT_CA_FILE)".into()
+        }
+        CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
+            "it has expired".into()
+        }
+        CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
+            "it is not valid yet (is the clock right?)".into()
+        }
+        CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
+            "it is not issued for the host name in HOME_ASSISTANT_URL".into()
+        }
+        CertificateError::BadSignature => "its signature is invalid".into(),
+        CertificateError::Revoked => "it has been revoked".into(),
+        other => {
+            let text = format!("{other:?}");
+            if text.contains("CaUsedAsEndEntity") {
+                "it is a CA certificate used as the server's own (typical of a self-signed \
+                 certificate): pin it with HOME_ASSISTANT_CERT_SHA256, or serve a leaf \
+                 certificate issued by that CA"
+                    .into()
+            } else {
+                text
+            }
+        }
+    }
+}
+
+/// Which server certificate a [`CustomVerifier`] accepts.
+#[derive(Debug)]
+enum Accept {
+    /// Exactly the certificate whose DER encoding has this sha256.
+    Pinned([u8; 32]),
+    /// Any (HOME_ASSISTANT_VERIFY_SSL=false / NOT_VERIFY_SSL only).
+    Any,
+}
+
+/// Replaces chain verification by a pin (or by nothing); the handshake signatures are
+/// still verified against the presented certificate's key.
+#[derive(Debug)]
+struct CustomVerifier {
+    accept: Accept,
+    provider: Arc<rustls::crypto::CryptoProvider>,
+}
+
+#[derive(Debug)]
+struct PinMismatch(String);
+
+impl std::fmt::Display for PinMismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for PinMismatch {}
+
+impl ServerCertVerifier for CustomVerifier {
     fn verify_server_cert(
         &self,
-        _: &rustls::pki_types::CertificateDer<'_>,
-        _: &[rustls::pki_types::CertificateDer<'_>],
-        _: &rustls::pki_types::ServerName<'_>,
+        end_entity: &CertificateDer<'_>,
+        _: &[CertificateDer<'_>],
+        _: &ServerName<'_>,
         _: &[u8],
-        _: rustls::pki_types::UnixTime,
-    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
-        Ok(rustls::client::danger::ServerCertVerified::assertion())
+        _: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let Accept::Pinned(pin) = &self.accept else {
+            return Ok(ServerCertVerified::assertion());
+        };
+        let actual: [u8; 32] = Sha256::digest(end_entity.as_ref()).into();
+        if &actual == pin {
+            Ok(ServerCertVerified::assertion())
+        } else {
+            Err(rustls::Error::InvalidCertificate(CertificateError::Other(
+                rustls::OtherError(Arc::new(PinMismatch(format!(
+                    "its sha256 is {}, not the pinned HOME_ASSISTANT_CERT_SHA256",
+                    hex::encode(actual)
+                )))),
+            )))
+        }
     }
 
     fn verify_tls12_signature(
         &self,
         message: &[u8],
-        cert: &rustls::pki_types::CertificateDer<'_>,
-        dss: &rustls::DigitallySignedStruct,
-    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
         rustls::crypto::verify_tls12_signature(
             message,
             cert,
             dss,
-            &self.0.signature_verification_algorithms,
+            &self.provider.signature_verification_algorithms,
         )
     }
 
     fn verify_tls13_signature(
         &self,
         message: &[u8],
-        cert: &rustls::pki_types::CertificateDer<'_>,
-        dss: &rustls::DigitallySignedStruct,
-    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
         rustls::crypto::verify_tls13_signature(
             message,
             cert,
             dss,
-            &self.0.signature_verification_algorithms,
+            &self.provider.signature_verification_algorithms,
         )
     }
 
-    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
     }
 }

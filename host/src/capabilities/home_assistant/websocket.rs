@@ -12,9 +12,13 @@ use tokio_tungstenite::tungstenite::Message;
 use super::breaker::CircuitBreaker;
 use super::call::{CallContext, Verdict, guarded};
 use super::error::HaError;
+use super::tls::rejected_certificate;
+use crate::settings::without_userinfo;
 
-/// `http(s)://host/...` -> `ws(s)://host/api/websocket`.
+/// `http(s)://host/...` -> `ws(s)://host/api/websocket` (without userinfo: the websocket
+/// authenticates with the token, and errors may quote the URL).
 pub fn websocket_url(base_url: &str) -> String {
+    let base_url = without_userinfo(base_url);
     let rest = base_url
         .strip_prefix("https://")
         .map(|r| format!("wss://{r}"))
@@ -23,7 +27,7 @@ pub fn websocket_url(base_url: &str) -> String {
                 .strip_prefix("http://")
                 .map(|r| format!("ws://{r}"))
         })
-        .unwrap_or_else(|| base_url.to_string());
+        .unwrap_or_else(|| base_url.clone());
     format!("{rest}/api/websocket")
 }
 
@@ -50,6 +54,7 @@ pub async fn run_commands(
         ));
     }
     let trip = async {
+        let started = Instant::now();
         let result =
             tokio::time::timeout(remaining, session(base_url, tls, ctx, commands, follow_up))
                 .await
@@ -58,6 +63,7 @@ pub async fn run_commands(
                         "websocket timed out before the invocation deadline".into(),
                     ))
                 });
+        ctx.stats.record(started.elapsed());
         let verdict = match &result {
             Ok(_) | Err(HaError::Unauthorized(_)) | Err(HaError::BadRequest { .. }) => {
                 Verdict::Answered
@@ -66,7 +72,7 @@ pub async fn run_commands(
         };
         (result, verdict)
     };
-    guarded(breaker, ctx.stats, trip).await?
+    guarded(breaker, ctx.breaker, trip).await?
 }
 
 async fn session(
@@ -81,7 +87,12 @@ async fn session(
     let (mut socket, _) =
         tokio_tungstenite::connect_async_tls_with_config(url.as_str(), None, true, Some(connector))
             .await
-            .map_err(|e| HaError::Unreachable(format!("websocket connect failed: {e}")))?;
+            .map_err(|e| match rejected_certificate(&e) {
+                Some(reason) => HaError::Certificate(format!(
+                    "Home Assistant's TLS certificate was rejected: {reason}"
+                )),
+                None => HaError::Unreachable(format!("websocket connect failed: {e}")),
+            })?;
 
     expect_type(&mut socket, "auth_required").await?;
     send(
