@@ -43,6 +43,8 @@ pub struct Timings {
     pub guest_us: u64,
     pub ha_us: u64,
     pub ha_calls: u32,
+    /// The component's largest linear memory (KiB).
+    pub guest_memory_kib: u64,
     pub total_us: u64,
     pub route: String,
     pub component: Option<String>,
@@ -272,6 +274,7 @@ impl Gateway {
         timings.guest_us = invoke_timings.guest.as_micros() as u64;
         timings.ha_calls = invoke_timings.ha_calls;
         timings.ha_us = invoke_timings.ha_us;
+        timings.guest_memory_kib = (invoke_timings.guest_memory_bytes >> 10) as u64;
         match result {
             Ok(text) => match Response::from_component(text) {
                 Ok(response) => {

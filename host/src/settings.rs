@@ -173,7 +173,12 @@ pub fn without_userinfo(url: &str) -> String {
         Ok(mut parsed) if !parsed.username().is_empty() || parsed.password().is_some() => {
             let _ = parsed.set_username("");
             let _ = parsed.set_password(None);
-            parsed.to_string().trim_end_matches('/').to_string()
+            let shown = parsed.to_string();
+            // `Url` adds a root `/` the operator did not write.
+            match shown.strip_suffix('/') {
+                Some(trimmed) if !url.ends_with('/') => trimmed.to_string(),
+                _ => shown,
+            }
         }
         Ok(_) => url.to_string(),
         // Not a URL: hide anything before an '@' that follows the scheme.

@@ -324,7 +324,7 @@ fn persistent_notifications() -> Vec<Value> {
             None,
         ))
         .expect("persistent_notification/get");
-    results[0].as_array().cloned().unwrap_or_default()
+    serde_json::from_str::<Vec<Value>>(results[0].get()).unwrap_or_default()
 }
 
 fn nonce() -> String {

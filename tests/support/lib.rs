@@ -9,6 +9,7 @@ pub mod alexa;
 pub mod fault_server;
 pub mod in_process;
 pub mod lambda_api;
+pub mod peak;
 pub mod static_home;
 
 use std::path::{Path, PathBuf};

@@ -3,7 +3,8 @@
 //! websocket (`auth`, registries, `get_entries`), with bearer-token checks. It stands in
 //! for homes far larger than a real Home Assistant can start here (30,000 entities,
 //! 12 MB of attributes), for the big-home suite and its harness; everything else runs
-//! against the real Home Assistant.
+//! against the real Home Assistant. [`HomeProcess`] runs it in its own process (the
+//! `static-home` binary) so its memory never counts in a measured `lee`.
 
 use std::io::{BufReader, Write};
 use std::net::{TcpListener, TcpStream};
@@ -22,7 +23,8 @@ pub const TOKEN: &str = "static-home-token";
 #[derive(Debug, Clone, Copy)]
 pub struct Shape {
     pub entities: usize,
-    /// Extra attribute bytes per entity (a `notes` attribute), on top of the usual ones.
+    /// Extra attribute bytes per entity, on top of the usual ones: integration-specific
+    /// attributes (`extra_0`, `extra_1`, ... of ~100 bytes each, some of them lists).
     pub padding: usize,
 }
 
@@ -91,8 +93,18 @@ fn attributes(domain: &str, i: usize, padding: usize) -> Value {
         _ => json!({}),
     };
     a["friendly_name"] = json!(name);
-    if padding > 0 {
-        a["notes"] = json!("n".repeat(padding));
+    for k in 0..padding / 100 {
+        a[format!("extra_{k}")] = if k % 3 == 0 {
+            json!([
+                "option one",
+                "option two",
+                "option three",
+                "option four",
+                "option five"
+            ])
+        } else {
+            json!(format!("{:0>88}", k))
+        };
     }
     a
 }
@@ -310,4 +322,59 @@ fn serve_websocket(stream: TcpStream, docs: &Documents, counter: &AtomicUsize) {
         }
     }
     let _ = socket.get_mut().flush();
+}
+
+/// A home served by the `static-home` binary in its own process; stopped when dropped.
+pub struct HomeProcess {
+    child: std::process::Child,
+    pub port: u16,
+    pub states_bytes: usize,
+    /// A light of the home (for ReportState).
+    pub light: String,
+}
+
+impl HomeProcess {
+    /// Starts `binary` (the test's `env!("CARGO_BIN_EXE_static-home")`) for `shape`.
+    pub fn spawn(binary: &std::path::Path, shape: Shape) -> anyhow::Result<HomeProcess> {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(binary)
+            .arg(shape.entities.to_string())
+            .arg(shape.padding.to_string())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| anyhow::anyhow!("no stdout"))?;
+        let mut lines = std::io::BufReader::new(stdout).lines();
+        let mut field = |name: &str| -> anyhow::Result<String> {
+            let line = lines
+                .next()
+                .ok_or_else(|| anyhow::anyhow!("static-home ended"))??;
+            line.strip_prefix(&format!("{name} "))
+                .map(str::to_string)
+                .ok_or_else(|| anyhow::anyhow!("static-home said {line:?}, expected {name}"))
+        };
+        let port = field("port")?.parse()?;
+        let states_bytes = field("states_bytes")?.parse()?;
+        let light = field("light")?;
+        Ok(HomeProcess {
+            child,
+            port,
+            states_bytes,
+            light,
+        })
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for HomeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

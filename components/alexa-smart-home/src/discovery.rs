@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use lee_sdk::ha::State;
+use lee_sdk::ha::{Query, State};
 use serde_json::Value;
 
 use crate::config::Config;
@@ -13,10 +13,51 @@ use crate::message::endpoint_id_of;
 use crate::model::{Cap, Ctx, Device};
 pub use crate::wire::{Endpoint, Interface};
 
+/// The attributes discovery reads ([`crate::interfaces::device`], names): the host
+/// sends only these, so a home whose entities carry kilobytes of other attributes is
+/// discovered within the component's memory. A unit test checks discovery of the demo
+/// home is the same with all attributes and with these.
+pub const ATTRIBUTES: &[&str] = &[
+    "activity_list",
+    "available_modes",
+    "code_format",
+    "device_class",
+    "fan_speed_list",
+    "friendly_name",
+    "hvac_modes",
+    "max",
+    "max_humidity",
+    "max_temp",
+    "min",
+    "min_humidity",
+    "min_temp",
+    "operation_list",
+    "options",
+    "percentage_step",
+    "preset_modes",
+    "source_list",
+    "step",
+    "supported_color_modes",
+    "supported_features",
+    "target_temp_step",
+    "temperature_unit",
+    "unit_of_measurement",
+];
+
+/// What discovery reads: the domains Alexa can use, with [`ATTRIBUTES`].
+pub const QUERY: Query<'static> = Query {
+    domains: interfaces::DOMAINS,
+    entity_ids: &[],
+    attributes: Some(ATTRIBUTES),
+};
+
 /// Amazon's maximum number of endpoints per account.
 pub const MAX_ENDPOINTS: usize = 300;
 /// Amazon's maximum number of interfaces per endpoint (its "capabilities").
 pub const MAX_INTERFACES: usize = 100;
+
+/// The entity registry fields [`registry_entries`] reads (the host sends only these).
+pub const REGISTRY_FIELDS: &[&str] = &["entity_id", "hidden_by", "entity_category", "aliases"];
 
 /// What discovery needs from one entity registry entry.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -114,37 +155,40 @@ fn priority(domain: &str) -> u8 {
     }
 }
 
-/// Builds the endpoints for `states`.
+/// Builds the endpoints for `states`. Candidates are ranked before their interfaces are
+/// worked out, so only the endpoints kept are ever held in memory.
 pub fn discover<'a>(
     states: &[State],
     config: &Config,
     registry: &Registry,
     ctx: &'a Ctx,
 ) -> Discovered<'a> {
-    let mut candidates: Vec<(u8, &State, Device)> = states
+    let mut candidates: Vec<(u8, &State)> = states
         .iter()
         .filter(|s| exposed(&s.entity_id, config, registry))
-        .filter_map(|s| {
-            let device = interfaces::device(s, ctx)?;
-            // An endpoint with nothing to control or report is noise in the Alexa app.
-            let useful = device
-                .caps
-                .iter()
-                .any(|c| !matches!(c, Cap::EndpointHealth | Cap::Alexa));
-            useful.then(|| (priority(s.domain()), s, device))
-        })
+        .map(|s| (priority(s.domain()), s))
         .collect();
     candidates.sort_by(|a, b| (a.0, &a.1.entity_id).cmp(&(b.0, &b.1.entity_id)));
-    let dropped = candidates
-        .iter()
-        .skip(MAX_ENDPOINTS)
-        .map(|(_, s, _)| s.entity_id.clone())
-        .collect();
-    let endpoints = candidates
-        .into_iter()
-        .take(MAX_ENDPOINTS)
-        .map(|(_, s, d)| endpoint(s, d, config, registry.get(&s.entity_id), ctx))
-        .collect();
+    let mut endpoints = Vec::new();
+    let mut dropped = Vec::new();
+    for (_, s) in candidates {
+        let Some(device) = interfaces::device(s, ctx) else {
+            continue;
+        };
+        // An endpoint with nothing to control or report is noise in the Alexa app.
+        let useful = device
+            .caps
+            .iter()
+            .any(|c| !matches!(c, Cap::EndpointHealth | Cap::Alexa));
+        if !useful {
+            continue;
+        }
+        if endpoints.len() < MAX_ENDPOINTS {
+            endpoints.push(endpoint(s, device, config, registry.get(&s.entity_id), ctx));
+        } else {
+            dropped.push(s.entity_id.clone());
+        }
+    }
     Discovered { endpoints, dropped }
 }
 

@@ -146,3 +146,23 @@ fn dropped_ids_are_logged_in_parts_that_fit() {
     assert_eq!(chunk_ids(&[], 100), Vec::<String>::new());
     assert_eq!(chunk_ids(&["x".repeat(150)], 100).len(), 1);
 }
+
+#[test]
+fn discovery_reads_only_the_attributes_it_asks_for() {
+    // The demo home with every attribute, and as the host sends it for QUERY: the same
+    // endpoints, byte for byte. A new attribute read by `interfaces` without being
+    // added to ATTRIBUTES fails here.
+    let full = demo_home();
+    let projected: Vec<State> = full
+        .iter()
+        .filter(|s| QUERY.selects(s))
+        .cloned()
+        .map(|s| QUERY.project(s))
+        .collect();
+    let render = |states: &[State]| {
+        let d = discover(states, &Config::default(), &Registry::new(), &CTX);
+        serde_json::to_string(&d.endpoints).expect("endpoints serialise")
+    };
+    assert_eq!(render(&full), render(&projected));
+    assert!(projected.len() < full.len() || full.iter().all(|s| QUERY.selects(s)));
+}

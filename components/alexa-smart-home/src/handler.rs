@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use lee_sdk::HaError;
-use lee_sdk::ha::{Freshness, State};
+use lee_sdk::ha::{Freshness, Query, State};
 use serde_json::Value;
 
 use crate::clock;
@@ -23,6 +23,16 @@ use crate::units::Scale;
 /// Everything the handler needs from the outside world.
 pub trait Home {
     fn states(&self, freshness: Freshness) -> Result<Vec<State>, HaError>;
+    /// The states `query` selects, with only its attributes (the host does this for the
+    /// real Home Assistant; this default filters `states`).
+    fn states_of(&self, query: &Query<'_>, freshness: Freshness) -> Result<Vec<State>, HaError> {
+        Ok(self
+            .states(freshness)?
+            .into_iter()
+            .filter(|s| query.selects(s))
+            .map(|s| query.project(s))
+            .collect())
+    }
     fn state(&self, entity_id: &str, freshness: Freshness) -> Result<Option<State>, HaError>;
     /// Calls a service; returns the states Home Assistant reports as changed.
     fn call(&self, domain: &str, service: &str, data: &Value) -> Result<Vec<State>, HaError>;
@@ -38,6 +48,8 @@ pub trait Home {
 /// Longest comma-separated list of dropped entity ids in one log line (the host keeps
 /// values up to 4,096 characters).
 const DROPPED_PER_LINE: usize = 3_500;
+/// At most this many such lines (~42 KB: inside the host's per-invocation log budget).
+const DROPPED_LINES: usize = 12;
 
 /// How fresh the state read before a command must be (Adjust* needs a current base).
 const BEFORE_COMMAND: Freshness = Freshness::Within(1_000);
@@ -154,7 +166,7 @@ fn context_for(state: &State, config: &Config, home: &dyn Home) -> Ctx {
 fn discover(d: &Directive, home: &dyn Home) -> Result<String, AlexaError> {
     let config = home.config();
     let states = home
-        .states(Freshness::ForLookup)
+        .states_of(&discovery::QUERY, Freshness::ForLookup)
         .map_err(|e| ha_error(d, &e))?;
     let registry = match home
         .entity_registry()
@@ -172,10 +184,11 @@ fn discover(d: &Directive, home: &dyn Home) -> Result<String, AlexaError> {
     let found = discovery::discover(&states, &config, &registry, &ctx);
     if !found.dropped.is_empty() {
         let count = found.dropped.len().to_string();
-        // The host keeps log values up to 4 KiB: the complete list goes out in parts.
+        // The host keeps log values up to 4 KiB: the list goes out in parts, as many as
+        // fit the component's log budget (a 30,000-entity home drops ~29,700).
         let parts = discovery::chunk_ids(&found.dropped, DROPPED_PER_LINE);
         let total = parts.len().to_string();
-        for (i, part) in parts.iter().enumerate() {
+        for (i, part) in parts.iter().enumerate().take(DROPPED_LINES) {
             home.warn(
                 "more endpoints than Alexa accepts; dropped the lowest-priority ones",
                 &[
@@ -183,6 +196,12 @@ fn discover(d: &Directive, home: &dyn Home) -> Result<String, AlexaError> {
                     ("part", &format!("{}/{total}", i + 1)),
                     ("dropped", part),
                 ],
+            );
+        }
+        if parts.len() > DROPPED_LINES {
+            home.warn(
+                "dropped endpoints not listed (log budget); lee doctor lists every one",
+                &[("unlisted_parts", &(parts.len() - DROPPED_LINES).to_string())],
             );
         }
     }

@@ -3,7 +3,7 @@
 
 use lee_sdk::HaError;
 use lee_sdk::bindings::lee::gateway::config as host_config;
-use lee_sdk::ha::{self, Freshness, Registry, State};
+use lee_sdk::ha::{self, Freshness, Query, Registry, State};
 use lee_sdk::log;
 use serde_json::Value;
 
@@ -18,6 +18,10 @@ impl Home for HostHome {
         ha::states(freshness)
     }
 
+    fn states_of(&self, query: &Query<'_>, freshness: Freshness) -> Result<Vec<State>, HaError> {
+        ha::states_of(query, freshness)
+    }
+
     fn state(&self, entity_id: &str, freshness: Freshness) -> Result<Option<State>, HaError> {
         ha::state(entity_id, freshness)
     }
@@ -27,7 +31,11 @@ impl Home for HostHome {
     }
 
     fn entity_registry(&self) -> Result<String, HaError> {
-        ha::registry_json(Registry::Entity, Freshness::Mapping)
+        ha::registry_of(
+            Registry::Entity,
+            crate::discovery::REGISTRY_FIELDS,
+            Freshness::Mapping,
+        )
     }
 
     fn temperature_unit(&self) -> Option<String> {

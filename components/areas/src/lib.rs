@@ -162,18 +162,24 @@ fn run(
     filter: Option<Domain>,
     action: Action,
 ) -> Result<String, Failure> {
-    let states: HashMap<String, ha::State> = ha::states(Freshness::ForLookup)?
+    // Only the area's entities: a large home has thousands of others.
+    let ids = directory.entities_in(&area.id);
+    let query = ha::Query {
+        entity_ids: &ids,
+        ..ha::Query::default()
+    };
+    // (An empty id list would mean "every entity": an empty area reads nothing.)
+    let listed = if ids.is_empty() {
+        Vec::new()
+    } else {
+        ha::states_of(&query, Freshness::ForLookup)?
+    };
+    let states: HashMap<String, ha::State> = listed
         .into_iter()
         .map(|s| (s.entity_id.clone(), s))
         .collect();
     let protected = protected_classes(config::get_json("protected_cover_classes").as_ref());
-    let targets = plan::targets(
-        &directory.entities_in(&area.id),
-        &states,
-        filter,
-        action,
-        &protected,
-    );
+    let targets = plan::targets(&ids, &states, filter, action, &protected);
     let mut outcomes: BTreeMap<Domain, CallOutcome> = BTreeMap::new();
     for (domain, ids) in &targets.by_domain {
         let service = domain.service(action);

@@ -57,10 +57,11 @@ fn find_helper(
     let Some(spoken) = request.slot("HelperName").or(remembered) else {
         return Ok(Err(ask(speech.which_helper.to_string())));
     };
-    let helpers: Vec<State> = ha::states(Freshness::ForLookup)?
-        .into_iter()
-        .filter(|s| DOMAINS.contains(&s.domain()))
-        .collect();
+    let query = ha::Query {
+        domains: &DOMAINS,
+        ..ha::Query::default()
+    };
+    let helpers: Vec<State> = ha::states_of(&query, Freshness::ForLookup)?;
     let directory = Directory::load()?;
     Ok(match directory.lookup(&spoken, helpers) {
         Lookup::Found(helper) => Ok(helper),

@@ -26,6 +26,20 @@ pub const QUALIFIED_THRESHOLD: f64 = 0.95;
 /// Names of an entity for one lookup tier.
 type NamesOf<'a> = &'a dyn Fn(&State) -> Vec<String>;
 
+/// The entity registry fields the directory reads (the host sends only these).
+pub const ENTITY_FIELDS: &[&str] = &[
+    "entity_id",
+    "area_id",
+    "device_id",
+    "name",
+    "aliases",
+    "hidden_by",
+    "disabled_by",
+    "entity_category",
+];
+/// The device registry fields the directory reads.
+pub const DEVICE_FIELDS: &[&str] = &["id", "area_id"];
+
 /// One area from the area registry.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Area {
@@ -144,8 +158,8 @@ impl Directory {
     /// Reads the three registries (cached by the host for up to ten minutes).
     pub fn load() -> Result<Self, HaError> {
         let areas = ha::registry(Registry::Area, Freshness::Mapping)?;
-        let devices = ha::registry(Registry::Device, Freshness::Mapping)?;
-        let entities = ha::registry(Registry::Entity, Freshness::Mapping)?;
+        let devices = ha::registry_fields(Registry::Device, DEVICE_FIELDS, Freshness::Mapping)?;
+        let entities = ha::registry_fields(Registry::Entity, ENTITY_FIELDS, Freshness::Mapping)?;
         Ok(Self::from_registries(&areas, &devices, &entities))
     }
 

@@ -106,12 +106,59 @@ pub fn states(freshness: Freshness) -> Result<Vec<State>, HaError> {
         .collect())
 }
 
-/// States of one domain (e.g. every `script`).
-pub fn states_in_domain(domain: &str, freshness: Freshness) -> Result<Vec<State>, HaError> {
-    Ok(states(freshness)?
+/// Which states to read, and how much of each: the host selects and projects them, so a
+/// component of a large home receives (and parses) only what it uses.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Query<'a> {
+    /// Only these domains; empty: all.
+    pub domains: &'a [&'a str],
+    /// Only these entities; empty: no restriction by id.
+    pub entity_ids: &'a [&'a str],
+    /// Only these attributes; `None`: all.
+    pub attributes: Option<&'a [&'a str]>,
+}
+
+impl Query<'_> {
+    /// Does `state` pass the query's domain and id filters?
+    pub fn selects(&self, state: &State) -> bool {
+        (self.domains.is_empty() || self.domains.contains(&state.domain()))
+            && (self.entity_ids.is_empty() || self.entity_ids.contains(&state.entity_id.as_str()))
+    }
+
+    /// `state` with only the query's attributes (for code that filters locally, tests).
+    pub fn project(&self, mut state: State) -> State {
+        if let (Some(keep), Value::Object(all)) = (self.attributes, &mut state.attributes) {
+            all.retain(|name, _| keep.contains(&name.as_str()));
+        }
+        state
+    }
+}
+
+/// The states `query` selects, with only its attributes.
+pub fn states_of(query: &Query<'_>, freshness: Freshness) -> Result<Vec<State>, HaError> {
+    let wit = host::StateQuery {
+        domains: query.domains.iter().map(|d| d.to_string()).collect(),
+        entity_ids: query.entity_ids.iter().map(|e| e.to_string()).collect(),
+        attributes: query
+            .attributes
+            .map(|names| names.iter().map(|n| n.to_string()).collect()),
+    };
+    Ok(host::get_states_of(&wit, freshness.max_age_ms())?
         .into_iter()
-        .filter(|s| s.domain() == domain)
+        .map(State::from_host)
         .collect())
+}
+
+/// States of one domain (e.g. every `script`), selected by the host.
+pub fn states_in_domain(domain: &str, freshness: Freshness) -> Result<Vec<State>, HaError> {
+    let domains = [domain];
+    states_of(
+        &Query {
+            domains: &domains,
+            ..Query::default()
+        },
+        freshness,
+    )
 }
 
 /// One state; `None` when the entity does not exist.
@@ -191,15 +238,39 @@ pub fn registry_json(which: Registry, freshness: Freshness) -> Result<String, Ha
     host::list_registry(which, freshness.max_age_ms())
 }
 
-/// A registry listing, parsed.
-pub fn registry(which: Registry, freshness: Freshness) -> Result<Vec<Value>, HaError> {
-    let text = registry_json(which, freshness)?;
-    match serde_json::from_str(&text) {
+/// A registry listing with only `fields` of each entry, as JSON text: what a component
+/// of a large home should read (the host projects it; the full entity registry of such
+/// a home is tens of megabytes).
+pub fn registry_of(
+    which: Registry,
+    fields: &[&str],
+    freshness: Freshness,
+) -> Result<String, HaError> {
+    let fields: Vec<String> = fields.iter().map(|f| f.to_string()).collect();
+    host::list_registry_of(which, &fields, freshness.max_age_ms())
+}
+
+/// A registry listing with only `fields` of each entry, parsed.
+pub fn registry_fields(
+    which: Registry,
+    fields: &[&str],
+    freshness: Freshness,
+) -> Result<Vec<Value>, HaError> {
+    array(&registry_of(which, fields, freshness)?)
+}
+
+fn array(text: &str) -> Result<Vec<Value>, HaError> {
+    match serde_json::from_str(text) {
         Ok(Value::Array(items)) => Ok(items),
         _ => Err(HaError::Upstream(
             "registry listing is not a JSON array".into(),
         )),
     }
+}
+
+/// A registry listing, parsed.
+pub fn registry(which: Registry, freshness: Freshness) -> Result<Vec<Value>, HaError> {
+    array(&registry_json(which, freshness)?)
 }
 
 /// Sends text to Assist; returns Home Assistant's answer object.

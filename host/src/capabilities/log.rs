@@ -104,7 +104,8 @@ impl wit::Host for LogCtx {
                 .iter()
                 .map(|(k, v)| k.len() + v.as_str().map_or(0, str::len))
                 .sum::<usize>();
-        if self.lines >= LINE_BUDGET || self.bytes + size > BYTE_BUDGET {
+        // Once over budget, everything after is dropped (not just the line that did not fit).
+        if self.dropped_lines > 0 || self.lines >= LINE_BUDGET || self.bytes + size > BYTE_BUDGET {
             self.dropped_lines += 1;
             self.dropped_bytes += size as u64;
             return;

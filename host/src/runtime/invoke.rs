@@ -50,6 +50,8 @@ pub struct InvokeTimings {
     pub guest: Duration,
     pub ha_calls: u32,
     pub ha_us: u64,
+    /// The guest's largest linear memory.
+    pub guest_memory_bytes: usize,
 }
 
 /// Runs one invocation of an already loaded component.
@@ -123,6 +125,7 @@ pub async fn invoke(
             classify_trap(registry, &store, e, limits.memory_mib, budget, false)
         }
     };
+    timings.guest_memory_bytes = store.data().memory.peak_bytes;
     let stats = store.data().contexts_ref().home_assistant.stats();
     timings.ha_calls = stats.calls();
     timings.ha_us = stats.micros();

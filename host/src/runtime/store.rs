@@ -16,23 +16,27 @@ const STDERR_CAPTURE_BYTES: usize = 8 * 1024;
 pub struct MemoryCap {
     pub max_bytes: usize,
     pub hit: bool,
+    /// The largest linear memory the guest grew to (for `--timings` and metrics).
+    pub peak_bytes: usize,
 }
 
 impl wasmtime::ResourceLimiter for MemoryCap {
     fn memory_growing(
         &mut self,
-        _current: usize,
+        current: usize,
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
         if desired > self.max_bytes {
             self.hit = true;
+            self.peak_bytes = self.peak_bytes.max(current);
             return Err(wasmtime::Error::msg(format!(
                 "memory limit of {} MiB exceeded (wanted {} MiB)",
                 self.max_bytes >> 20,
                 desired >> 20
             )));
         }
+        self.peak_bytes = self.peak_bytes.max(desired);
         Ok(true)
     }
 
@@ -64,6 +68,7 @@ impl StoreData {
             memory: MemoryCap {
                 max_bytes: memory_bytes,
                 hit: false,
+                peak_bytes: 0,
             },
             stderr,
             wasi,

@@ -243,7 +243,7 @@ async fn read_body(mut response: reqwest::Response) -> Result<Vec<u8>, HaError> 
     {
         return Err(too_large());
     }
-    let mut body = Vec::new();
+    let mut body = Vec::with_capacity(response.content_length().unwrap_or(0) as usize);
     loop {
         match response.chunk().await {
             Ok(Some(chunk)) => {

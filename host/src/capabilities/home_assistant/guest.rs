@@ -11,11 +11,14 @@ use super::call::{CallContext, CallStats, Feed};
 use super::error::HaError;
 use super::grant::HaGrant;
 use super::home::{HomeAssistant, Registry};
-use super::states::State;
+use super::states::{State, StateQuery};
 use crate::bindings::gateway::home_assistant::{
     self as wit, EntityState, HaError as WitHaError, ServiceResult,
 };
 use crate::capabilities::shape::Scope;
+
+/// Most domains, entity ids or attributes one state query may name.
+pub const MAX_QUERY_ITEMS: usize = 10_000;
 
 /// Longest template a component may send: Home Assistant renders it on its event loop.
 pub const MAX_TEMPLATE_BYTES: usize = 8 * 1024;
@@ -83,6 +86,16 @@ fn to_wit(state: &State) -> EntityState {
     }
 }
 
+fn registry(which: wit::Registry) -> Registry {
+    match which {
+        wit::Registry::Entity => Registry::Entity,
+        wit::Registry::Area => Registry::Area,
+        wit::Registry::Device => Registry::Device,
+        wit::Registry::Floor => Registry::Floor,
+        wit::Registry::Label => Registry::Label,
+    }
+}
+
 fn max_age(ms: u32) -> Duration {
     Duration::from_millis(u64::from(ms))
 }
@@ -91,6 +104,34 @@ impl wit::Host for HaCtx {
     async fn get_states(&mut self, max_age_ms: u32) -> Result<Vec<EntityState>, WitHaError> {
         self.require_read("get-states")?;
         let states = self.home.states(self.call()?, max_age(max_age_ms)).await?;
+        Ok(states.iter().map(|s| to_wit(s)).collect())
+    }
+
+    async fn get_states_of(
+        &mut self,
+        query: wit::StateQuery,
+        max_age_ms: u32,
+    ) -> Result<Vec<EntityState>, WitHaError> {
+        self.require_read("get-states-of")?;
+        let sizes = [
+            query.domains.len(),
+            query.entity_ids.len(),
+            query.attributes.as_ref().map_or(0, Vec::len),
+        ];
+        if sizes.iter().any(|n| *n > MAX_QUERY_ITEMS) {
+            return Err(WitHaError::BadRequest(format!(
+                "a state query names at most {MAX_QUERY_ITEMS} domains, entities or attributes"
+            )));
+        }
+        let query = StateQuery {
+            domains: query.domains,
+            entity_ids: query.entity_ids,
+            attributes: query.attributes,
+        };
+        let states = self
+            .home
+            .states_of(self.call()?, &query, max_age(max_age_ms))
+            .await?;
         Ok(states.iter().map(|s| to_wit(s)).collect())
     }
 
@@ -172,18 +213,29 @@ impl wit::Host for HaCtx {
         max_age_ms: u32,
     ) -> Result<String, WitHaError> {
         self.require_read("list-registry")?;
-        let registry = match which {
-            wit::Registry::Entity => Registry::Entity,
-            wit::Registry::Area => Registry::Area,
-            wit::Registry::Device => Registry::Device,
-            wit::Registry::Floor => Registry::Floor,
-            wit::Registry::Label => Registry::Label,
-        };
         let text = self
             .home
-            .registry(self.call()?, registry, max_age(max_age_ms))
+            .registry(self.call()?, registry(which), max_age(max_age_ms))
             .await?;
         Ok(text.as_str().to_owned())
+    }
+
+    async fn list_registry_of(
+        &mut self,
+        which: wit::Registry,
+        fields: Vec<String>,
+        max_age_ms: u32,
+    ) -> Result<String, WitHaError> {
+        self.require_read("list-registry-of")?;
+        if fields.len() > MAX_QUERY_ITEMS {
+            return Err(WitHaError::BadRequest(format!(
+                "a registry query names at most {MAX_QUERY_ITEMS} fields"
+            )));
+        }
+        Ok(self
+            .home
+            .registry_of(self.call()?, registry(which), &fields, max_age(max_age_ms))
+            .await?)
     }
 
     async fn get_config(&mut self, max_age_ms: u32) -> Result<String, WitHaError> {

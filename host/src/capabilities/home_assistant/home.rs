@@ -16,11 +16,14 @@ use super::cache::HaCache;
 use super::call::{CallContext, CallStats, Feed};
 use super::client::{Body, HaHttp};
 use super::error::HaError;
-use super::states::{MAX_ENTITY_ID, State, parse_state, parse_states, valid_entity_id, valid_slug};
+use super::states::{
+    MAX_ENTITY_ID, State, StateQuery, parse_state, parse_states, project_array, valid_entity_id,
+    valid_slug,
+};
 use super::tls;
 use super::tokens::AcceptedTokens;
 use super::websocket;
-use crate::settings::{Secret, Settings};
+use crate::settings::{Secret, Settings, without_userinfo};
 
 /// Cache key of `GET /api/config` among the registry-like listings.
 const CORE_CONFIG_KEY: &str = "api/config";
@@ -94,7 +97,19 @@ impl HomeAssistant {
     pub fn new(settings: &Settings) -> anyhow::Result<Self> {
         let tls = Arc::new(tls::tls_config(settings)?);
         let http = match &settings.ha_url {
-            Some(url) => Some(HaHttp::new(url, settings, (*tls).clone())?),
+            Some(url) => {
+                // Userinfo would become a Basic Authorization header ahead of the token's
+                // (Home Assistant then refuses both): the token is the credential.
+                let shown = without_userinfo(url);
+                if shown != *url {
+                    tracing::warn!(
+                        url = %shown,
+                        "HOME_ASSISTANT_URL carries a user name or password; lee ignores it \
+                         (Home Assistant authenticates the token; proxy credentials go in headers)"
+                    );
+                }
+                Some(HaHttp::new(&shown, settings, (*tls).clone())?)
+            }
             None => None,
         };
         let tls_mode = match (settings.verify_tls, settings.cert_sha256) {
@@ -167,6 +182,16 @@ impl HomeAssistant {
         let states = parse_states(&bytes)?;
         self.cache.store_all_states(&states);
         Ok(states)
+    }
+
+    /// The states `query` selects, projected (from the same listing `states` reads).
+    pub async fn states_of(
+        &self,
+        ctx: CallContext<'_>,
+        query: &StateQuery,
+        max_age: Duration,
+    ) -> Result<Vec<Arc<State>>, HaError> {
+        Ok(query.select(self.states(ctx, max_age).await?))
     }
 
     /// One entity's state; `None` when Home Assistant does not know the entity.
@@ -318,6 +343,21 @@ impl HomeAssistant {
         Ok(texts.remove(0))
     }
 
+    /// A registry listing with only `fields` of each entry (from the same cached
+    /// listing `registry` reads).
+    pub async fn registry_of(
+        &self,
+        ctx: CallContext<'_>,
+        which: Registry,
+        fields: &[String],
+        max_age: Duration,
+    ) -> Result<String, HaError> {
+        let listing = self.registry(ctx, which, max_age).await?;
+        project_array(&listing, fields).ok_or_else(|| {
+            HaError::Upstream(format!("{} did not answer a JSON array", which.command()))
+        })
+    }
+
     async fn fetch_registries(
         &self,
         ctx: CallContext<'_>,
@@ -330,31 +370,31 @@ impl HomeAssistant {
             .collect();
         // The entity listing lacks aliases; fetch the full entries on the same connection.
         let entity_index = which.iter().position(|r| *r == Registry::Entity);
-        let follow_up = move |results: &[Value]| match entity_index {
-            Some(i) => vec![aliases::full_entries_command(&results[i])],
-            None => Vec::new(),
-        };
+        let mut collector = entity_index.map(aliases::AliasCollector::new);
         let result = websocket::run_commands(
             &http.base_url,
             self.tls.clone(),
             &http.breaker,
             ctx,
             &commands,
-            Some(&follow_up),
+            collector
+                .as_mut()
+                .map(|c| c as &mut dyn websocket::FollowUp),
         )
         .await;
         self.accepted.note(ctx.token, &result);
-        let mut values = result?;
-        if let Some(i) = entity_index
-            && let Some(full) = values.get(which.len()).cloned()
-        {
-            aliases::merge_aliases(&mut values[i], &full);
-        }
+        let outcomes = result?;
         Ok(which
             .iter()
-            .zip(values)
-            .map(|(registry, value)| {
-                let text = Arc::new(value.to_string());
+            .zip(outcomes)
+            .map(|(registry, outcome)| {
+                let text = match (&collector, *registry == Registry::Entity) {
+                    (Some(collector), true) => {
+                        aliases::merge_aliases(outcome.get(), &collector.aliases)
+                    }
+                    _ => outcome.get().to_string(),
+                };
+                let text = Arc::new(text);
                 self.cache.store_registry(registry.command(), text.clone());
                 text
             })

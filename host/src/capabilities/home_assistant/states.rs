@@ -1,10 +1,14 @@
 //! Entity states as the host keeps them: `attributes` stays raw JSON text (the host
-//! never interprets it), parsed from Home Assistant's answers in one pass. Also the
+//! never interprets it, except to keep only the attributes a query asks for), parsed
+//! from Home Assistant's answers in one pass without copying it twice. Also the
 //! identifier rules every call checks before anything is sent.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde::Deserialize;
+use serde_json::value::RawValue;
 
 use super::error::HaError;
 
@@ -35,13 +39,102 @@ impl From<StateWire> for State {
         Self {
             entity_id: w.entity_id,
             state: w.state,
+            // The raw text's own allocation becomes the String: no second copy.
             attributes: w
                 .attributes
-                .map(|r| r.get().to_string())
+                .map(|r| String::from(Box::<str>::from(r)))
                 .unwrap_or_else(|| "{}".into()),
             last_changed: w.last_changed,
             last_updated: w.last_updated,
         }
+    }
+}
+
+impl State {
+    /// `domain` of `domain.object_id`.
+    pub fn domain(&self) -> &str {
+        self.entity_id.split_once('.').map_or("", |(d, _)| d)
+    }
+
+    /// The same state with only the attributes named in `keep` (in that order); the
+    /// attributes unchanged when they are not a JSON object.
+    pub fn project(&self, keep: &[String]) -> State {
+        let Some(attributes) = project_object(&self.attributes, keep) else {
+            return self.clone();
+        };
+        State {
+            entity_id: self.entity_id.clone(),
+            state: self.state.clone(),
+            attributes,
+            last_changed: self.last_changed.clone(),
+            last_updated: self.last_updated.clone(),
+        }
+    }
+}
+
+/// `object` (a JSON object's text) with only the members named in `keep`, in that order;
+/// `None` when it is not a JSON object. Values are copied as text, never parsed.
+pub fn project_object(object: &str, keep: &[impl AsRef<str>]) -> Option<String> {
+    let all = serde_json::from_str::<HashMap<Cow<str>, &RawValue>>(object).ok()?;
+    let mut out = String::with_capacity(2 + keep.len() * 24);
+    out.push('{');
+    for name in keep {
+        let name = name.as_ref();
+        if let Some(value) = all.get(name) {
+            if out.len() > 1 {
+                out.push(',');
+            }
+            out.push_str(&serde_json::Value::from(name).to_string());
+            out.push(':');
+            out.push_str(value.get());
+        }
+    }
+    out.push('}');
+    Some(out)
+}
+
+/// A JSON array of objects (a registry listing) with only `fields` of each object;
+/// entries that are not objects are left out. `None` when `array` is not an array.
+pub fn project_array(array: &str, fields: &[impl AsRef<str>]) -> Option<String> {
+    let entries = serde_json::from_str::<Vec<&RawValue>>(array).ok()?;
+    let mut out = String::with_capacity(2 + entries.len() * 16 * fields.len().max(1));
+    out.push('[');
+    for entry in entries {
+        if let Some(projected) = project_object(entry.get(), fields) {
+            if out.len() > 1 {
+                out.push(',');
+            }
+            out.push_str(&projected);
+        }
+    }
+    out.push(']');
+    Some(out)
+}
+
+/// Which states to read and how much of each (the WIT `state-query`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StateQuery {
+    /// Only these domains; empty: all.
+    pub domains: Vec<String>,
+    /// Only these entities; empty: no restriction by id.
+    pub entity_ids: Vec<String>,
+    /// Only these attributes; `None`: all.
+    pub attributes: Option<Vec<String>>,
+}
+
+impl StateQuery {
+    /// The states of `all` the query selects, projected.
+    pub fn select(&self, all: Vec<Arc<State>>) -> Vec<Arc<State>> {
+        let ids: std::collections::HashSet<&str> =
+            self.entity_ids.iter().map(String::as_str).collect();
+        all.into_iter()
+            .filter(|s| self.domains.is_empty() || self.domains.iter().any(|d| d == s.domain()))
+            .filter(|s| ids.is_empty() || ids.contains(s.entity_id.as_str()))
+            .map(|s| match &self.attributes {
+                Some(keep) => Arc::new(s.project(keep)),
+                None => s,
+            })
+            .collect()
     }
 }
 
@@ -89,6 +182,57 @@ mod tests {
         assert!(!valid_entity_id("light"));
         assert!(valid_entity_id(&format!("light.{}", "a".repeat(249))));
         assert!(!valid_entity_id(&format!("light.{}", "a".repeat(250))));
+    }
+
+    #[test]
+    fn projection_keeps_only_the_named_attributes() {
+        let states = parse_states(
+            br#"[{"entity_id":"light.a","state":"on","attributes":{"friendly_name":"A","brightness":255,"huge":[1,2,3],"sup\u0070orted":1}}]"#,
+        )
+        .unwrap();
+        let names = ["supported", "friendly_name", "missing"].map(String::from);
+        let projected = states[0].project(&names);
+        assert_eq!(
+            projected.attributes,
+            r#"{"supported":1,"friendly_name":"A"}"#
+        );
+        assert_eq!(projected.domain(), "light");
+        assert_eq!(states[0].project(&[]).attributes, "{}");
+    }
+
+    #[test]
+    fn registry_listings_project() {
+        let listing =
+            r#"[{"entity_id":"a","options":{"x":[1]},"area_id":null},7,{"entity_id":"b"}]"#;
+        assert_eq!(
+            project_array(listing, &["entity_id", "area_id"]).unwrap(),
+            r#"[{"entity_id":"a","area_id":null},{"entity_id":"b"}]"#
+        );
+        assert!(project_array("{}", &["x"]).is_none());
+    }
+
+    #[test]
+    fn queries_select_by_domain_and_id() {
+        let all = parse_states(
+            br#"[{"entity_id":"light.a","state":"on","attributes":{"x":1}},
+                 {"entity_id":"light.b","state":"on"},
+                 {"entity_id":"switch.c","state":"off"}]"#,
+        )
+        .unwrap();
+        let lights = StateQuery {
+            domains: vec!["light".into()],
+            ..StateQuery::default()
+        };
+        assert_eq!(lights.select(all.clone()).len(), 2);
+        let one = StateQuery {
+            entity_ids: vec!["switch.c".into(), "light.a".into()],
+            attributes: Some(vec![]),
+            ..StateQuery::default()
+        };
+        let picked = one.select(all);
+        assert_eq!(picked.len(), 2);
+        assert_eq!(picked[0].entity_id, "light.a", "Home Assistant's order");
+        assert_eq!(picked[0].attributes, "{}");
     }
 
     #[test]

@@ -1,13 +1,20 @@
 //! Registry reads over Home Assistant's websocket API (the registries have no REST
 //! listing). One connection per batch: authenticate, send every requested command with
-//! its own id, collect the results, close.
+//! its own id, collect the results, close. Messages are read typed and a command's
+//! `result` stays inside the message Home Assistant sent, as text (a registry of a large
+//! home is tens of megabytes; a JSON tree of it would be several times that). Follow-up
+//! commands (derived from the first results) are sent together and their results
+//! handed one by one to the caller, so none of them has to be held with the others.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
+use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
-use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::{self, Message, protocol::WebSocketConfig};
 
 use super::breaker::CircuitBreaker;
 use super::call::{CallContext, Verdict, guarded};
@@ -31,22 +38,42 @@ pub fn websocket_url(base_url: &str) -> String {
     format!("{rest}/api/websocket")
 }
 
-/// Builds the follow-up commands from the first batch's results.
-pub type FollowUp<'a> = &'a (dyn Fn(&[Value]) -> Vec<Value> + Sync);
+/// One command's result: the message Home Assistant sent and where `result` is in it.
+pub struct Outcome {
+    message: tungstenite::Utf8Bytes,
+    result: std::ops::Range<usize>,
+}
+
+impl Outcome {
+    /// The result's JSON text.
+    pub fn get(&self) -> &str {
+        &self.message.as_str()[self.result.clone()]
+    }
+}
+
+/// Commands derived from the first results, and what to do with each of their results.
+pub trait FollowUp: Send {
+    fn commands(&mut self, results: &[Outcome]) -> Vec<Value>;
+    /// One follow-up's result (failed ones are skipped).
+    fn consume(&mut self, result: &str);
+}
+
+/// The largest websocket message accepted (a registry listing of a very large home).
+pub const MAX_MESSAGE_BYTES: usize = 64 << 20;
 
 /// Runs `commands` (command objects without `id`, e.g. `{"type":
-/// "config/area_registry/list"}`) and returns their `result` values in order; then, on
-/// the same connection, the commands `follow_up` derives from those results, whose
-/// results are appended (a failed follow-up yields `null`, not an error). The session is
-/// one round trip behind `breaker`, like a REST attempt.
+/// "config/area_registry/list"}`) and returns their results in order (any failure fails
+/// the call); then, on the same connection, the commands `follow_up` derives from those
+/// results, whose results go to `follow_up` (a failed follow-up is skipped). The session
+/// is one call behind `breaker`, like a REST request.
 pub async fn run_commands(
     base_url: &str,
     tls: Arc<rustls::ClientConfig>,
     breaker: &CircuitBreaker,
     ctx: CallContext<'_>,
     commands: &[Value],
-    follow_up: Option<FollowUp<'_>>,
-) -> Result<Vec<Value>, HaError> {
+    follow_up: Option<&mut dyn FollowUp>,
+) -> Result<Vec<Outcome>, HaError> {
     let remaining = ctx.deadline.saturating_duration_since(Instant::now());
     if remaining < Duration::from_millis(20) {
         return Err(HaError::Unreachable(
@@ -80,19 +107,26 @@ async fn session(
     tls: Arc<rustls::ClientConfig>,
     ctx: CallContext<'_>,
     commands: &[Value],
-    follow_up: Option<FollowUp<'_>>,
-) -> Result<Vec<Value>, HaError> {
+    follow_up: Option<&mut dyn FollowUp>,
+) -> Result<Vec<Outcome>, HaError> {
     let url = websocket_url(base_url);
     let connector = tokio_tungstenite::Connector::Rustls(tls);
-    let (mut socket, _) =
-        tokio_tungstenite::connect_async_tls_with_config(url.as_str(), None, true, Some(connector))
-            .await
-            .map_err(|e| match rejected_certificate(&e) {
-                Some(reason) => HaError::Certificate(format!(
-                    "Home Assistant's TLS certificate was rejected: {reason}"
-                )),
-                None => HaError::Unreachable(format!("websocket connect failed: {e}")),
-            })?;
+    let config = WebSocketConfig::default()
+        .max_message_size(Some(MAX_MESSAGE_BYTES))
+        .max_frame_size(Some(MAX_MESSAGE_BYTES));
+    let (mut socket, _) = tokio_tungstenite::connect_async_tls_with_config(
+        url.as_str(),
+        Some(config),
+        true,
+        Some(connector),
+    )
+    .await
+    .map_err(|e| match rejected_certificate(&e) {
+        Some(reason) => HaError::Certificate(format!(
+            "Home Assistant's TLS certificate was rejected: {reason}"
+        )),
+        None => HaError::Unreachable(format!("websocket connect failed: {e}")),
+    })?;
 
     expect_type(&mut socket, "auth_required").await?;
     send(
@@ -100,8 +134,8 @@ async fn session(
         json!({"type": "auth", "access_token": ctx.token.expose()}),
     )
     .await?;
-    let auth = next_json(&mut socket).await?;
-    match auth.get("type").and_then(Value::as_str) {
+    let auth = next_text(&mut socket).await?;
+    match parse(auth.as_str())?.kind.as_deref() {
         Some("auth_ok") => {}
         Some("auth_invalid") => return Err(HaError::Unauthorized(401)),
         other => {
@@ -110,61 +144,118 @@ async fn session(
             )));
         }
     }
-    let mut results = exchange(&mut socket, commands, 1, true).await?;
+    let mut results = Vec::with_capacity(commands.len());
+    exchange(&mut socket, commands, 1, &mut |outcome| match outcome {
+        Ok(outcome) => {
+            results.push(outcome);
+            Ok(())
+        }
+        Err(error) => Err(error),
+    })
+    .await?;
     if let Some(follow_up) = follow_up {
-        let more = follow_up(&results);
-        let first_id = results.len() + 1;
-        results.extend(exchange(&mut socket, &more, first_id, false).await?);
+        let more = follow_up.commands(&results);
+        exchange(&mut socket, &more, commands.len() + 1, &mut |outcome| {
+            match outcome {
+                Ok(outcome) => follow_up.consume(outcome.get()),
+                Err(error) => tracing::debug!(error = %error, "optional websocket command failed"),
+            }
+            Ok(())
+        })
+        .await?;
     }
     let _ = socket.close(None).await;
     Ok(results)
 }
 
-/// Sends `commands` with ids from `first_id` and collects their results in order. With
-/// `required`, a failed command fails the whole exchange; otherwise it yields `null`.
+/// A message from Home Assistant, with `result` left as text.
+#[derive(Deserialize)]
+struct Incoming<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Option<Cow<'a, str>>,
+    id: Option<u64>,
+    success: Option<bool>,
+    #[serde(borrow)]
+    result: Option<&'a RawValue>,
+    error: Option<IncomingError>,
+}
+
+#[derive(Deserialize)]
+struct IncomingError {
+    message: Option<String>,
+}
+
+fn parse(text: &str) -> Result<Incoming<'_>, HaError> {
+    serde_json::from_str(text)
+        .map_err(|e| HaError::Upstream(format!("websocket sent invalid JSON: {e}")))
+}
+
+/// Sends `commands` with ids from `first_id` and hands each result, in command order,
+/// to `each` (a failed command as an error, which `each` may pass on to stop).
 async fn exchange(
     socket: &mut Socket,
     commands: &[Value],
     first_id: usize,
-    required: bool,
-) -> Result<Vec<Value>, HaError> {
+    each: &mut (dyn FnMut(Result<Outcome, HaError>) -> Result<(), HaError> + Send),
+) -> Result<(), HaError> {
     for (index, command) in commands.iter().enumerate() {
         let mut command = command.clone();
         command["id"] = json!(first_id + index);
         send(socket, command).await?;
     }
-    let mut results: Vec<Option<Value>> = vec![None; commands.len()];
-    while results.iter().any(Option::is_none) {
-        let message = next_json(socket).await?;
-        if message.get("type").and_then(Value::as_str) != Some("result") {
-            continue;
-        }
-        let Some(id) = message.get("id").and_then(Value::as_u64) else {
-            continue;
-        };
-        let index = (id as usize).wrapping_sub(first_id);
-        let Some(slot) = results.get_mut(index) else {
-            continue;
-        };
-        if message.get("success").and_then(Value::as_bool) != Some(true) {
-            let error = message
-                .pointer("/error/message")
-                .and_then(Value::as_str)
-                .unwrap_or("unknown error");
-            let command = commands[index]["type"].as_str().unwrap_or("command");
-            if required {
-                return Err(HaError::BadRequest {
+    // Results may come in any order; deliver them in command order.
+    let mut waiting: Vec<Option<Result<Outcome, HaError>>> =
+        (0..commands.len()).map(|_| None).collect();
+    let mut next = 0;
+    while next < commands.len() {
+        let text = next_text(socket).await?;
+        let (index, outcome) = {
+            let message = parse(text.as_str())?;
+            if message.kind.as_deref() != Some("result") {
+                continue;
+            }
+            let Some(index) = message
+                .id
+                .map(|id| (id as usize).wrapping_sub(first_id))
+                .filter(|index| *index < commands.len())
+            else {
+                continue;
+            };
+            let outcome = if message.success == Some(true) {
+                let range = message.result.map(|raw| {
+                    let start = raw.get().as_ptr() as usize - text.as_str().as_ptr() as usize;
+                    start..start + raw.get().len()
+                });
+                Ok(range)
+            } else {
+                let error = message
+                    .error
+                    .and_then(|e| e.message)
+                    .unwrap_or_else(|| "unknown error".into());
+                let command = commands[index]["type"].as_str().unwrap_or("command");
+                Err(HaError::BadRequest {
                     status: 400,
                     message: format!("{command}: {error}"),
-                });
-            }
-            tracing::debug!(command, error, "optional websocket command failed");
-            *slot = Some(Value::Null);
-            continue;
+                })
+            };
+            (index, outcome)
+        };
+        waiting[index] = Some(outcome.map(|range| match range {
+            Some(result) => Outcome {
+                message: text,
+                result,
+            },
+            None => Outcome {
+                message: tungstenite::Utf8Bytes::from_static("null"),
+                result: 0..4,
+            },
+        }));
+        while let Some(ready) = waiting.get_mut(next).and_then(Option::take) {
+            each(ready)?;
+            next += 1;
         }
-        *slot = Some(message.get("result").cloned().unwrap_or(Value::Null));
     }
-    Ok(results.into_iter().map(Option::unwrap_or_default).collect())
+    Ok(())
 }
 
 type Socket =
@@ -177,18 +268,21 @@ async fn send(socket: &mut Socket, value: Value) -> Result<(), HaError> {
         .map_err(|e| HaError::Unreachable(format!("websocket send failed: {e}")))
 }
 
-async fn next_json(socket: &mut Socket) -> Result<Value, HaError> {
+async fn next_text(socket: &mut Socket) -> Result<tungstenite::Utf8Bytes, HaError> {
     loop {
         let message = socket
             .next()
             .await
             .ok_or_else(|| HaError::Unreachable("websocket closed by Home Assistant".into()))?
-            .map_err(|e| HaError::Unreachable(format!("websocket read failed: {e}")))?;
+            .map_err(|e| match e {
+                tungstenite::Error::Capacity(why) => HaError::Upstream(format!(
+                    "a websocket message from Home Assistant exceeds lee's limit of {} MiB ({why})",
+                    MAX_MESSAGE_BYTES >> 20
+                )),
+                e => HaError::Unreachable(format!("websocket read failed: {e}")),
+            })?;
         match message {
-            Message::Text(text) => {
-                return serde_json::from_str(text.as_str())
-                    .map_err(|e| HaError::Upstream(format!("websocket sent invalid JSON: {e}")));
-            }
+            Message::Text(text) => return Ok(text),
             Message::Close(_) => {
                 return Err(HaError::Unreachable(
                     "websocket closed by Home Assistant".into(),
@@ -200,8 +294,8 @@ async fn next_json(socket: &mut Socket) -> Result<Value, HaError> {
 }
 
 async fn expect_type(socket: &mut Socket, expected: &str) -> Result<(), HaError> {
-    let message = next_json(socket).await?;
-    match message.get("type").and_then(Value::as_str) {
+    let text = next_text(socket).await?;
+    match parse(text.as_str())?.kind.as_deref() {
         Some(t) if t == expected => Ok(()),
         other => Err(HaError::Upstream(format!(
             "expected websocket message {expected}, got {other:?}"

@@ -13,9 +13,6 @@ pub const FORBIDDEN_HEADERS: &[&str] = &[
     "host",
     "connection",
     "keep-alive",
-    "proxy-authenticate",
-    "proxy-authorization",
-    "proxy-connection",
     "te",
     "trailer",
     "transfer-encoding",
@@ -23,11 +20,14 @@ pub const FORBIDDEN_HEADERS: &[&str] = &[
     "content-length",
 ];
 
-/// Is `name` a header only the host may set?
+/// Is `name` a header only the host may set (those above, and every `Proxy-*`)?
 pub fn forbidden_header(name: &str) -> bool {
-    FORBIDDEN_HEADERS
-        .iter()
-        .any(|h| h.eq_ignore_ascii_case(name.trim()))
+    let name = name.trim();
+    name.get(..6)
+        .is_some_and(|p| p.eq_ignore_ascii_case("proxy-"))
+        || FORBIDDEN_HEADERS
+            .iter()
+            .any(|h| h.eq_ignore_ascii_case(name))
 }
 
 /// Is `ip` an address on the public internet (not loopback, private, link-local,
@@ -141,7 +141,8 @@ mod tests {
             assert!(is_public(public.parse().unwrap()), "{public}");
         }
         assert!(forbidden_header("Host") && forbidden_header(" transfer-encoding"));
-        assert!(!forbidden_header("X-Api-Key"));
+        assert!(forbidden_header("Proxy-Foo") && forbidden_header("PROXY-authorization"));
+        assert!(!forbidden_header("X-Api-Key") && !forbidden_header("Prox"));
     }
 
     #[tokio::test]
