@@ -6,9 +6,12 @@
 //! Nothing here is a mock: every helper drives real processes over 127.0.0.1.
 
 pub mod alexa;
+pub mod echo_server;
 pub mod fault_server;
+pub mod hostile;
 pub mod in_process;
 pub mod lambda_api;
+pub mod lambda_process;
 pub mod static_home;
 
 use std::path::{Path, PathBuf};
