@@ -1,0 +1,14 @@
+//! The host's sandbox hardening, end to end: each test drives the real `dist/lee` (or the
+//! host in process) with the hostile test component's probe routes, against the real
+//! harness Home Assistant or a local server on 127.0.0.1, and checks the limit from the
+//! outside (what reached Home Assistant or the server, what was logged or printed). All
+//! of them fail on the host of 293e14d^ (before the hardening), on the assertion about
+//! their limit or, for grant keys that host did not know, on loading the manifest.
+//!
+//! - [`http_rules`]: the `http` import's header, port and address rules.
+//!
+//! (A test crate's root is its directory's module root, hence the `#[path]`s into
+//! `hardening/`.)
+
+#[path = "hardening/http_rules.rs"]
+mod http_rules;
