@@ -6,9 +6,12 @@
 //! their limit or, for grant keys that host did not know, on loading the manifest.
 //!
 //! - [`http_rules`]: the `http` import's header, port and address rules.
+//! - [`service_grants`]: the `homeassistant` meta-domain, `templates`, `read_states`.
 //!
 //! (A test crate's root is its directory's module root, hence the `#[path]`s into
 //! `hardening/`.)
 
 #[path = "hardening/http_rules.rs"]
 mod http_rules;
+#[path = "hardening/service_grants.rs"]
+mod service_grants;
