@@ -7,10 +7,13 @@
 //!
 //! - [`http_rules`]: the `http` import's header, port and address rules.
 //! - [`service_grants`]: the `homeassistant` meta-domain, `templates`, `read_states`.
+//! - [`budgets`]: the per-invocation log budget, host metrics, the cache's entry cost.
 //!
 //! (A test crate's root is its directory's module root, hence the `#[path]`s into
 //! `hardening/`.)
 
+#[path = "hardening/budgets.rs"]
+mod budgets;
 #[path = "hardening/http_rules.rs"]
 mod http_rules;
 #[path = "hardening/service_grants.rs"]
