@@ -8,6 +8,7 @@
 //! - [`http_rules`]: the `http` import's header, port and address rules.
 //! - [`service_grants`]: the `homeassistant` meta-domain, `templates`, `read_states`.
 //! - [`budgets`]: the per-invocation log budget, host metrics, the cache's entry cost.
+//! - [`secrets`]: tokens under `LEE_LOG=trace`, userinfo in `HOME_ASSISTANT_URL`.
 //!
 //! (A test crate's root is its directory's module root, hence the `#[path]`s into
 //! `hardening/`.)
@@ -16,5 +17,7 @@
 mod budgets;
 #[path = "hardening/http_rules.rs"]
 mod http_rules;
+#[path = "hardening/secrets.rs"]
+mod secrets;
 #[path = "hardening/service_grants.rs"]
 mod service_grants;
