@@ -9,10 +9,13 @@
 //! - [`service_grants`]: the `homeassistant` meta-domain, `templates`, `read_states`.
 //! - [`budgets`]: the per-invocation log budget, host metrics, the cache's entry cost.
 //! - [`secrets`]: tokens under `LEE_LOG=trace`, userinfo in `HOME_ASSISTANT_URL`.
+//! - [`artifacts`]: artifacts outside the components directory, `sub/` paths.
 //!
 //! (A test crate's root is its directory's module root, hence the `#[path]`s into
 //! `hardening/`.)
 
+#[path = "hardening/artifacts.rs"]
+mod artifacts;
 #[path = "hardening/budgets.rs"]
 mod budgets;
 #[path = "hardening/http_rules.rs"]
