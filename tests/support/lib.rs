@@ -368,7 +368,10 @@ impl ComponentsDir {
     }
 }
 
-/// The grant the hostile test component needs just to load (it imports `http`).
+/// The grant the hostile test component needs just to load (it imports `http`). It
+/// reaches nothing: `localhost` resolves only to loopback, which the http import refuses
+/// without `allow_private` (tests of the http rules grant exactly what they use, see
+/// [`hostile`]).
 pub const HOSTILE_HTTP_GRANT: &str = r#"http = ["localhost:9"]"#;
 
 /// A scratch components dir with the hostile test component on `lee:test-*` and
