@@ -126,12 +126,11 @@ fn a_grant_without_a_port_allows_only_80_and_443() {
         "{denied}"
     );
     assert!(server.requests().is_empty(), "{:?}", server.requests());
-    // Port 80 (nothing listens there on the test machine) is allowed by the grant: the
-    // request goes out and fails to connect, it is not denied.
+    // Port 80 is allowed by the grant: the request goes out (and fails to connect, or
+    // gets whatever listens there), it is not denied.
     for url in ["http://127.0.0.1/", "http://127.0.0.1:80/"] {
         let answer = portless.get(url);
         assert_ne!(answer["error"], "denied", "{url}: {answer}");
-        assert!(answer.get("error").is_some(), "{url}: {answer}");
     }
 
     let with_port = Probe::new(&format!(r#"["127.0.0.1:{}"]"#, server.port), "");
