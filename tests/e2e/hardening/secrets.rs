@@ -3,11 +3,14 @@
 //! event) appears on stderr or stdout, in `lee invoke` or in Lambda mode; userinfo in
 //! `HOME_ASSISTANT_URL` never appears in health, logs or error messages.
 
+use std::process::Command;
 use std::time::Duration;
 
 use lee_e2e::echo_server::{EchoServer, Reply};
 use lee_e2e::lambda_process::{run_lambda, tail};
-use lee_e2e::{HomeAssistant, Invocation, Lee, closed_port, directive_with_token, hostile, intent};
+use lee_e2e::{
+    HomeAssistant, Invocation, Lee, closed_port, directive_with_token, hostile, intent, lee_binary,
+};
 use serde_json::{Value, json};
 
 /// A Discovery directive carrying `token` as its account-linking token, or none.
@@ -211,19 +214,28 @@ fn userinfo_in_the_home_assistant_url_is_never_shown() {
         assert_no_userinfo(&run.response.to_string(), what);
     }
 
-    // A URL that does not parse is refused without showing its userinfo.
-    let bad = lee.env(
-        "HOME_ASSISTANT_URL",
-        &format!("http://{USER}:{PASSWORD}@[::1"),
-    );
-    let refused = bad.invoke(&json!({"lee": "health"})).unwrap();
-    assert_ne!(refused.status, 0);
+    // A URL that does not parse is refused without showing its userinfo. (lee fails
+    // before it reads its input, so the event comes from a file, not a pipe.)
+    let event = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(event.path(), json!({"lee": "health"}).to_string()).unwrap();
+    let refused = Command::new(lee_binary())
+        .arg("invoke")
+        .arg(event.path())
+        .env_clear()
+        .env(
+            "HOME_ASSISTANT_URL",
+            format!("http://{USER}:{PASSWORD}@[::1"),
+        )
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success());
     assert!(
-        refused.stderr.contains("HOME_ASSISTANT_URL"),
-        "{}",
-        refused.stderr
+        stderr.contains(r#"HOME_ASSISTANT_URL "http://[::1" is not a URL"#),
+        "the URL is named without its userinfo: {stderr}"
     );
-    assert_no_userinfo(&refused.stderr, "unparsable URL");
+    assert_no_userinfo(&String::from_utf8_lossy(&refused.stdout), "unparsable URL");
+    assert_no_userinfo(&stderr, "unparsable URL");
 }
 
 #[test]
