@@ -6,10 +6,13 @@
 //! Nothing here is a mock: every helper drives real processes over 127.0.0.1.
 
 pub mod alexa;
+pub mod echo_server;
 pub mod fault_server;
+pub mod hostile;
 pub mod in_process;
 pub mod lambda_api;
 pub mod peak;
+pub mod lambda_process;
 pub mod static_home;
 
 use std::path::{Path, PathBuf};
@@ -366,7 +369,10 @@ impl ComponentsDir {
     }
 }
 
-/// The grant the hostile test component needs just to load (it imports `http`).
+/// The grant the hostile test component needs just to load (it imports `http`). It
+/// reaches nothing: `localhost` resolves only to loopback, which the http import refuses
+/// without `allow_private` (tests of the http rules grant exactly what they use, see
+/// [`hostile`]).
 pub const HOSTILE_HTTP_GRANT: &str = r#"http = ["localhost:9"]"#;
 
 /// A scratch components dir with the hostile test component on `lee:test-*` and

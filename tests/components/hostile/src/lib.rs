@@ -1,11 +1,16 @@
 //! A deliberately hostile test component (never shipped): loops forever, allocates
 //! without bound, panics, calls services it was not granted, reaches hosts it was not
 //! granted, overfills its cache quota, and — on `alexa:*` routes — reads the endpoint's
-//! state so the host's Smart Home error envelopes can be exercised.
+//! state so the host's Smart Home error envelopes can be exercised. [`probes`] holds the
+//! routes that push one host limit each (http rules, service grants, templates, log and
+//! metric floods, tiny cache entries) with parameters from the event.
 
-use lee_sdk::bindings::lee::gateway::{cache, http};
+mod probes;
+
+use lee_sdk::bindings::lee::gateway::cache;
 use lee_sdk::ha::{self, Freshness};
-use lee_sdk::{Failure, Guest, HaError, Invocation};
+use lee_sdk::{Failure, Guest, Invocation};
+use probes::ha_error_json;
 use serde_json::{Value, json};
 
 pub struct Hostile;
@@ -13,18 +18,6 @@ pub struct Hostile;
 // Exported only for wasm: native builds (unit tests) must not carry the component ABI symbols.
 #[cfg(target_arch = "wasm32")]
 lee_sdk::export!(Hostile);
-
-fn ha_error_json(error: &HaError) -> Value {
-    let (kind, message) = match error {
-        HaError::Denied(m) => ("denied", m),
-        HaError::Unreachable(m) => ("unreachable", m),
-        HaError::Unauthorized(m) => ("unauthorized", m),
-        HaError::NotFound(m) => ("not-found", m),
-        HaError::BadRequest(m) => ("bad-request", m),
-        HaError::Upstream(m) => ("upstream", m),
-    };
-    json!({"error": kind, "message": message})
-}
 
 impl Guest for Hostile {
     fn handle(invocation: Invocation) -> Result<String, Failure> {
@@ -59,22 +52,12 @@ impl Guest for Hostile {
                     Err(e) => json!({"called": false, "outcome": ha_error_json(&e)}),
                 }
             }
-            "lee:test-http" => {
-                let request = http::Request {
-                    method: "GET".into(),
-                    url: arg("url"),
-                    headers: vec![],
-                    body: None,
-                    timeout_ms: 1000,
-                };
-                match http::send(&request) {
-                    Ok(response) => {
-                        json!({"status": response.status, "bytes": response.body.len()})
-                    }
-                    Err(http::HttpError::Denied(m)) => json!({"error": "denied", "message": m}),
-                    Err(e) => json!({"error": format!("{e:?}")}),
-                }
-            }
+            "lee:test-http" => probes::http_send(&event),
+            "lee:test-call" => probes::call(&event),
+            "lee:test-template" => probes::template(&event),
+            "lee:test-logflood" => probes::log_flood(&event),
+            "lee:test-metricsflood" => probes::metrics_flood(&event),
+            "lee:test-cache-tiny" => probes::cache_tiny(&event),
             "lee:test-cache" => {
                 let first = cache::set("a", &vec![0u8; 1000], 60_000);
                 let second = cache::set("b", &vec![0u8; 1_000_000], 60_000);
