@@ -75,7 +75,9 @@ fn attributes(domain: &str, i: usize, padding: usize) -> Value {
             "min_color_temp_kelvin": 2000, "max_color_temp_kelvin": 6500, "supported_features": 44}),
         "sensor" => json!({"state_class": "measurement", "unit_of_measurement": "°C",
             "device_class": "temperature"}),
-        "binary_sensor" => json!({"device_class": if i % 2 == 0 { "door" } else { "motion" }}),
+        "binary_sensor" => {
+            json!({"device_class": if i.is_multiple_of(2) { "door" } else { "motion" }})
+        }
         "cover" => {
             json!({"current_position": 40, "device_class": "blind", "supported_features": 15})
         }
@@ -105,7 +107,7 @@ fn state_of(domain: &str, i: usize) -> &'static str {
         "lock" => "locked",
         "media_player" => "playing",
         "scene" => "unknown",
-        _ if i % 3 == 0 => "on",
+        _ if i.is_multiple_of(3) => "on",
         _ => "off",
     }
 }
