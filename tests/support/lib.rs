@@ -10,6 +10,7 @@ pub mod fault_server;
 pub mod in_process;
 pub mod lambda_api;
 pub mod static_home;
+pub mod tls_server;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
