@@ -6,6 +6,7 @@
 //! Nothing here is a mock: every helper drives real processes over 127.0.0.1.
 
 pub mod alexa;
+pub mod fault_matrix;
 pub mod fault_server;
 pub mod in_process;
 pub mod lambda_api;
