@@ -33,8 +33,12 @@ fn five_failed_calls_open_the_breaker_whatever_their_retries_and_the_warm_up() {
     for _ in 0..2 {
         rt.block_on(gateway.warm(Duration::from_secs(2)));
     }
+    assert!(
+        !gateway.capabilities().home_assistant.breaker_open(),
+        "warm-up failures opened the breaker: {}",
+        breaker(&rt, &gateway)
+    );
     assert!(server.requests() >= 6, "the warm-ups reached the server");
-    assert!(!gateway.capabilities().home_assistant.breaker_open());
     let sent_before = server.requests();
     // Each directive is one call of four attempts (503 is retried thrice): five of them,
     // twenty attempts, open the breaker, not the fifth attempt.
@@ -87,10 +91,13 @@ fn a_failed_probe_doubles_the_open_time_and_a_success_closes_it() {
     let port = lee_e2e::closed_port();
     let gateway = gateway_at(&dist_components(), &format!("http://127.0.0.1:{port}"));
     let rt = runtime();
-    for _ in 0..5 {
+    for n in 1..=5 {
         let failed = handle(&rt, &gateway, Entry::ReportState.event());
         assert_eq!(error_type(&failed), "BRIDGE_UNREACHABLE");
-        assert!(failed.timings.ha_calls >= 1);
+        assert!(
+            failed.timings.ha_calls >= 1,
+            "directive {n} was refused: the breaker opened before five failed calls"
+        );
     }
     let state = breaker(&rt, &gateway);
     assert_eq!(state["open_for_ms"], 5000, "{state}");
@@ -137,10 +144,6 @@ fn a_blip_during_the_lambda_warm_up_does_not_lock_out_the_directives_after_it() 
         "the warm-up met the blip: {} requests answered 503",
         server.requests()
     );
-    assert!(
-        server.forwarded() >= 1,
-        "the directives reached Home Assistant"
-    );
     let by_id = |id: &str| {
         posted
             .iter()
@@ -154,6 +157,10 @@ fn a_blip_during_the_lambda_warm_up_does_not_lock_out_the_directives_after_it() 
         rs.body
     );
     assert_alexa_valid(&rs.body);
+    assert!(
+        server.forwarded() >= 1,
+        "the directives reached Home Assistant"
+    );
     let discovery = by_id("discovery");
     assert_eq!(
         discovery.body["event"]["header"]["name"], "Discover.Response",
