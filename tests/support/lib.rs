@@ -7,13 +7,15 @@
 
 pub mod alexa;
 pub mod echo_server;
+pub mod fault_matrix;
 pub mod fault_server;
 pub mod hostile;
 pub mod in_process;
 pub mod lambda_api;
-pub mod peak;
 pub mod lambda_process;
+pub mod peak;
 pub mod static_home;
+pub mod tls_server;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

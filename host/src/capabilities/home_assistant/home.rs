@@ -479,6 +479,14 @@ impl HomeAssistant {
                     breaker: Feed::Breaker,
                 };
                 match self.send(ctx, Method::GET, "/api/", Body::None).await {
+                    // Home Assistant answers {"message": "API running."}; anything else
+                    // answering 200 there is not it.
+                    Ok(body)
+                        if !serde_json::from_slice::<Value>(&body)
+                            .is_ok_and(|v| v.get("message").is_some()) =>
+                    {
+                        json!({"reachable": false, "error": "GET /api/ did not answer like Home Assistant (is HOME_ASSISTANT_URL right?)"})
+                    }
                     Ok(_) => json!({
                         "reachable": true,
                         "latency_ms": started.elapsed().as_secs_f64() * 1000.0,

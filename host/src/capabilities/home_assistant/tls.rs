@@ -81,12 +81,14 @@ pub fn rejected_certificate(error: &(dyn std::error::Error + 'static)) -> Option
         if let Some(rustls::Error::InvalidCertificate(reason)) = e.downcast_ref::<rustls::Error>() {
             return Some(explain(reason));
         }
-        if let Some(io) = e.downcast_ref::<std::io::Error>()
-            && let Some(inner) = io.get_ref()
-            && let Some(rustls::Error::InvalidCertificate(reason)) =
-                inner.downcast_ref::<rustls::Error>()
+        // `io::Error::source()` skips the error it wraps (it returns that error's own
+        // source), and rustls' error sits inside nested io::Errors: step into it.
+        if let Some(inner) = e
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
         {
-            return Some(explain(reason));
+            current = Some(inner);
+            continue;
         }
         current = e.source();
     }
