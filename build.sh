@@ -7,7 +7,7 @@
 #                         against a real Home Assistant on 127.0.0.1 (installed on demand)
 #   ./build.sh package    dist/lee-lambda.zip (bootstrap + components/) for provided.al2023
 #   ./build.sh demo       start the test Home Assistant and run examples/*.json through lee
-#   ./build.sh bench      criterion benchmarks (needs the test Home Assistant)
+#   ./build.sh bench      criterion benchmarks, then the big-home and fault tables
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -153,6 +153,10 @@ cmd_bench() {
     set +a
     cargo bench --workspace --bench invocation --bench alexa
     python3 bench/criterion_summary.py "$CARGO_OUT/criterion"
+    say "big homes: wall time and peak RSS (generated homes on 127.0.0.1)"
+    cargo bench -p lee-e2e --bench big_home
+    say "faults: what every entry point answers, and when"
+    cargo bench -p lee-e2e --bench fault_table
 }
 
 case "${1:-build}" in

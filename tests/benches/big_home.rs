@@ -68,6 +68,8 @@ fn invoke(home: &HomeProcess, event: &Value) -> Measured {
     peak::run(command, event.to_string().as_bytes()).expect("run lee invoke")
 }
 
+// The child is reaped by `peak::wait4`, which clippy cannot see.
+#[allow(clippy::zombie_processes)]
 fn lambda(home: &HomeProcess, event: &Value) -> (Measured, Value) {
     let api = RuntimeApi::start(vec![("big-1".into(), event.clone())]);
     let mut command = Command::new(lee_binary());

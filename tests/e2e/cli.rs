@@ -40,7 +40,9 @@ fn components_lists_routes_grants_and_real_imports() {
         .filter_map(Value::as_str)
         .collect();
     assert!(
-        imports.contains(&"lee:gateway/home-assistant@0.1.1"),
+        imports.contains(
+            &format!("lee:gateway/home-assistant@{}", lee_contract::wit_version()).as_str()
+        ),
         "{imports:?}"
     );
     assert!(

@@ -44,12 +44,25 @@ pub const ATTRIBUTES: &[&str] = &[
     "unit_of_measurement",
 ];
 
-/// What discovery reads: the domains Alexa can use, with [`ATTRIBUTES`].
+/// Discovery's first read: the entities of the domains Alexa can use, without their
+/// attributes (ids and states are enough to rank them).
+pub const INDEX: Query<'static> = Query {
+    domains: interfaces::DOMAINS,
+    entity_ids: &[],
+    attributes: Some(&[]),
+};
+
+/// What discovery reads about the entities it ranks: the domains Alexa can use, with
+/// [`ATTRIBUTES`] (batches name their entity ids).
 pub const QUERY: Query<'static> = Query {
     domains: interfaces::DOMAINS,
     entity_ids: &[],
     attributes: Some(ATTRIBUTES),
 };
+
+/// Entities whose attributes ([`ATTRIBUTES`]) are read at a time, in rank order: a home
+/// of 30,000 entities is never held in the component's memory all at once.
+pub const BATCH: usize = 1_000;
 
 /// Amazon's maximum number of endpoints per account.
 pub const MAX_ENDPOINTS: usize = 300;
@@ -155,41 +168,74 @@ fn priority(domain: &str) -> u8 {
     }
 }
 
-/// Builds the endpoints for `states`. Candidates are ranked before their interfaces are
-/// worked out, so only the endpoints kept are ever held in memory.
+/// Builds the endpoints for `states` (all attributes at hand).
 pub fn discover<'a>(
     states: &[State],
     config: &Config,
     registry: &Registry,
     ctx: &'a Ctx,
 ) -> Discovered<'a> {
-    let mut candidates: Vec<(u8, &State)> = states
+    let by_id: HashMap<&str, &State> = states.iter().map(|s| (s.entity_id.as_str(), s)).collect();
+    let fetch = |ids: &[&str]| -> Result<Vec<State>, ()> {
+        Ok(ids
+            .iter()
+            .filter_map(|id| by_id.get(id).map(|s| (*s).clone()))
+            .collect())
+    };
+    discover_in_batches(states, config, registry, ctx, fetch).unwrap_or(Discovered {
+        endpoints: Vec::new(),
+        dropped: Vec::new(),
+    })
+}
+
+/// Builds the endpoints from `index` (states without attributes): ranks the exposed
+/// entities, then reads them with `fetch` ([`BATCH`] at a time, rank order) and works
+/// out their interfaces; only the endpoints kept are held. Controlled devices first,
+/// then sensors, each group in entity-id order (deterministic); those past Amazon's
+/// limit are `dropped`.
+pub fn discover_in_batches<'a, E>(
+    index: &[State],
+    config: &Config,
+    registry: &Registry,
+    ctx: &'a Ctx,
+    mut fetch: impl FnMut(&[&str]) -> Result<Vec<State>, E>,
+) -> Result<Discovered<'a>, E> {
+    let mut ranked: Vec<(u8, &str)> = index
         .iter()
         .filter(|s| exposed(&s.entity_id, config, registry))
-        .map(|s| (priority(s.domain()), s))
+        .map(|s| (priority(s.domain()), s.entity_id.as_str()))
         .collect();
-    candidates.sort_by(|a, b| (a.0, &a.1.entity_id).cmp(&(b.0, &b.1.entity_id)));
+    ranked.sort();
     let mut endpoints = Vec::new();
     let mut dropped = Vec::new();
-    for (_, s) in candidates {
-        let Some(device) = interfaces::device(s, ctx) else {
-            continue;
-        };
-        // An endpoint with nothing to control or report is noise in the Alexa app.
-        let useful = device
-            .caps
-            .iter()
-            .any(|c| !matches!(c, Cap::EndpointHealth | Cap::Alexa));
-        if !useful {
-            continue;
-        }
-        if endpoints.len() < MAX_ENDPOINTS {
-            endpoints.push(endpoint(s, device, config, registry.get(&s.entity_id), ctx));
-        } else {
-            dropped.push(s.entity_id.clone());
+    for batch in ranked.chunks(BATCH) {
+        let ids: Vec<&str> = batch.iter().map(|(_, id)| *id).collect();
+        let states = fetch(&ids)?;
+        let by_id: HashMap<&str, &State> =
+            states.iter().map(|s| (s.entity_id.as_str(), s)).collect();
+        for id in ids {
+            let Some(s) = by_id.get(id) else {
+                continue;
+            };
+            let Some(device) = interfaces::device(s, ctx) else {
+                continue;
+            };
+            // An endpoint with nothing to control or report is noise in the Alexa app.
+            let useful = device
+                .caps
+                .iter()
+                .any(|c| !matches!(c, Cap::EndpointHealth | Cap::Alexa));
+            if !useful {
+                continue;
+            }
+            if endpoints.len() < MAX_ENDPOINTS {
+                endpoints.push(endpoint(s, device, config, registry.get(id), ctx));
+            } else {
+                dropped.push(id.to_string());
+            }
         }
     }
-    Discovered { endpoints, dropped }
+    Ok(Discovered { endpoints, dropped })
 }
 
 /// `ids` joined with commas into lines of at most `max` bytes (an id longer than

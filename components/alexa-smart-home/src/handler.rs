@@ -165,8 +165,8 @@ fn context_for(state: &State, config: &Config, home: &dyn Home) -> Ctx {
 
 fn discover(d: &Directive, home: &dyn Home) -> Result<String, AlexaError> {
     let config = home.config();
-    let states = home
-        .states_of(&discovery::QUERY, Freshness::ForLookup)
+    let index = home
+        .states_of(&discovery::INDEX, Freshness::ForLookup)
         .map_err(|e| ha_error(d, &e))?;
     let registry = match home
         .entity_registry()
@@ -180,8 +180,18 @@ fn discover(d: &Directive, home: &dyn Home) -> Result<String, AlexaError> {
             discovery::Registry::new()
         }
     };
-    let ctx = context(&config, temperature_scale(&config, home, Some(&states)));
-    let found = discovery::discover(&states, &config, &registry, &ctx);
+    // The unit comes from the configuration or Home Assistant; inferring it from the
+    // sensors (no unit system known) reads them itself.
+    let ctx = context(&config, temperature_scale(&config, home, None));
+    let fetch = |ids: &[&str]| {
+        let query = Query {
+            entity_ids: ids,
+            ..discovery::QUERY
+        };
+        home.states_of(&query, Freshness::ForLookup)
+    };
+    let found = discovery::discover_in_batches(&index, &config, &registry, &ctx, fetch)
+        .map_err(|e| ha_error(d, &e))?;
     if !found.dropped.is_empty() {
         let count = found.dropped.len().to_string();
         // The host keeps log values up to 4 KiB: the list goes out in parts, as many as

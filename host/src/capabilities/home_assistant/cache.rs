@@ -27,6 +27,14 @@ const MAX_TEMPLATE_CACHE_BYTES: u64 = 1 << 20;
 pub const MAX_CACHED_TEMPLATE: usize = 4 * 1024;
 pub const MAX_CACHED_ANSWER: usize = 64 * 1024;
 
+/// A registry-like listing as cached: Home Assistant's text, and (for the entity
+/// registry) the aliases gathered separately, merged in when the listing is served.
+#[derive(Debug, Default)]
+pub struct Listing {
+    pub text: String,
+    pub aliases: std::collections::HashMap<String, Vec<String>>,
+}
+
 struct StateTable {
     by_entity: TtlMap<String, Arc<State>>,
     /// Entity order and time of the last complete listing; `None` once a write
@@ -37,7 +45,7 @@ struct StateTable {
 /// All cached Home Assistant reads for one base URL.
 pub struct HaCache {
     states: Mutex<StateTable>,
-    registries: Mutex<TtlMap<String, Arc<String>>>,
+    registries: Mutex<TtlMap<String, Arc<Listing>>>,
     templates: Mutex<TtlMap<String, Arc<String>>>,
     hits: AtomicU64,
     misses: AtomicU64,
@@ -157,12 +165,12 @@ impl HaCache {
         lock(&self.templates).retain(|_, _, stored| stored.elapsed() < Duration::from_secs(1));
     }
 
-    pub fn registry(&self, key: &str, max_age: Duration) -> Option<Arc<String>> {
+    pub fn registry(&self, key: &str, max_age: Duration) -> Option<Arc<Listing>> {
         let result = lock(&self.registries).get(key, max_age).cloned();
         self.count(result)
     }
 
-    pub fn store_registry(&self, key: &str, value: Arc<String>) {
+    pub fn store_registry(&self, key: &str, value: Arc<Listing>) {
         let _ = lock(&self.registries).insert(key.to_string(), value);
     }
 

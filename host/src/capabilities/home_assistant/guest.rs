@@ -132,7 +132,16 @@ impl wit::Host for HaCtx {
             .home
             .states_of(self.call()?, &query, max_age(max_age_ms))
             .await?;
-        Ok(states.iter().map(|s| to_wit(s)).collect())
+        Ok(states
+            .iter()
+            .map(|s| EntityState {
+                entity_id: s.entity_id.clone(),
+                state: s.state.clone(),
+                attributes: query.attributes_of(s),
+                last_changed: s.last_changed.clone(),
+                last_updated: s.last_updated.clone(),
+            })
+            .collect())
     }
 
     async fn get_state(
@@ -213,11 +222,10 @@ impl wit::Host for HaCtx {
         max_age_ms: u32,
     ) -> Result<String, WitHaError> {
         self.require_read("list-registry")?;
-        let text = self
+        Ok(self
             .home
             .registry(self.call()?, registry(which), max_age(max_age_ms))
-            .await?;
-        Ok(text.as_str().to_owned())
+            .await?)
     }
 
     async fn list_registry_of(
@@ -240,11 +248,10 @@ impl wit::Host for HaCtx {
 
     async fn get_config(&mut self, max_age_ms: u32) -> Result<String, WitHaError> {
         self.require_read("get-config")?;
-        let text = self
+        Ok(self
             .home
             .core_config(self.call()?, max_age(max_age_ms))
-            .await?;
-        Ok(text.as_str().to_owned())
+            .await?)
     }
 
     async fn converse(

@@ -12,7 +12,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::aliases;
-use super::cache::HaCache;
+use super::cache::{HaCache, Listing};
 use super::call::{CallContext, CallStats, Feed};
 use super::client::{Body, HaHttp};
 use super::error::HaError;
@@ -184,7 +184,8 @@ impl HomeAssistant {
         Ok(states)
     }
 
-    /// The states `query` selects, projected (from the same listing `states` reads).
+    /// The states `query` selects (from the same listing `states` reads); the caller
+    /// projects their attributes with [`StateQuery::attributes_of`].
     pub async fn states_of(
         &self,
         ctx: CallContext<'_>,
@@ -308,11 +309,11 @@ impl HomeAssistant {
         &self,
         ctx: CallContext<'_>,
         max_age: Duration,
-    ) -> Result<Arc<String>, HaError> {
+    ) -> Result<String, HaError> {
         if self.cache_usable(&ctx, max_age)
-            && let Some(text) = self.cache.registry(CORE_CONFIG_KEY, max_age)
+            && let Some(listing) = self.cache.registry(CORE_CONFIG_KEY, max_age)
         {
-            return Ok(text);
+            return Ok(listing.text.clone());
         }
         let bytes = self
             .send(ctx, Method::GET, "/api/config", Body::None)
@@ -322,29 +323,30 @@ impl HomeAssistant {
                 "GET /api/config did not answer a JSON object".into(),
             ));
         }
-        let text = Arc::new(String::from_utf8_lossy(&bytes).into_owned());
-        self.cache.store_registry(CORE_CONFIG_KEY, text.clone());
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let listing = Listing {
+            text: text.clone(),
+            aliases: Default::default(),
+        };
+        self.cache
+            .store_registry(CORE_CONFIG_KEY, Arc::new(listing));
         Ok(text)
     }
 
-    /// A registry listing (JSON array text), cached for 300 s within `max_age`.
+    /// A registry listing (JSON array text, aliases merged into the entity registry),
+    /// cached for 300 s within `max_age`.
     pub async fn registry(
         &self,
         ctx: CallContext<'_>,
         which: Registry,
         max_age: Duration,
-    ) -> Result<Arc<String>, HaError> {
-        if self.cache_usable(&ctx, max_age)
-            && let Some(text) = self.cache.registry(which.command(), max_age)
-        {
-            return Ok(text);
-        }
-        let mut texts = self.fetch_registries(ctx, &[which]).await?;
-        Ok(texts.remove(0))
+    ) -> Result<String, HaError> {
+        let listing = self.listing(ctx, which, max_age).await?;
+        Ok(aliases::merge_aliases(&listing.text, &listing.aliases))
     }
 
-    /// A registry listing with only `fields` of each entry (from the same cached
-    /// listing `registry` reads).
+    /// A registry listing with only `fields` of each entry (from the same cached listing
+    /// `registry` reads).
     pub async fn registry_of(
         &self,
         ctx: CallContext<'_>,
@@ -352,17 +354,37 @@ impl HomeAssistant {
         fields: &[String],
         max_age: Duration,
     ) -> Result<String, HaError> {
-        let listing = self.registry(ctx, which, max_age).await?;
-        project_array(&listing, fields).ok_or_else(|| {
+        let listing = self.listing(ctx, which, max_age).await?;
+        let projected = project_array(&listing.text, fields).ok_or_else(|| {
             HaError::Upstream(format!("{} did not answer a JSON array", which.command()))
+        })?;
+        Ok(if fields.iter().any(|f| f == "aliases") {
+            aliases::merge_aliases(&projected, &listing.aliases)
+        } else {
+            projected
         })
+    }
+
+    async fn listing(
+        &self,
+        ctx: CallContext<'_>,
+        which: Registry,
+        max_age: Duration,
+    ) -> Result<Arc<Listing>, HaError> {
+        if self.cache_usable(&ctx, max_age)
+            && let Some(listing) = self.cache.registry(which.command(), max_age)
+        {
+            return Ok(listing);
+        }
+        let mut listings = self.fetch_registries(ctx, &[which]).await?;
+        Ok(listings.remove(0))
     }
 
     async fn fetch_registries(
         &self,
         ctx: CallContext<'_>,
         which: &[Registry],
-    ) -> Result<Vec<Arc<String>>, HaError> {
+    ) -> Result<Vec<Arc<Listing>>, HaError> {
         let http = self.http()?;
         let commands: Vec<Value> = which
             .iter()
@@ -384,19 +406,22 @@ impl HomeAssistant {
         .await;
         self.accepted.note(ctx.token, &result);
         let outcomes = result?;
+        let mut aliases = collector.map(|c| c.aliases).unwrap_or_default();
         Ok(which
             .iter()
             .zip(outcomes)
             .map(|(registry, outcome)| {
-                let text = match (&collector, *registry == Registry::Entity) {
-                    (Some(collector), true) => {
-                        aliases::merge_aliases(outcome.get(), &collector.aliases)
-                    }
-                    _ => outcome.get().to_string(),
-                };
-                let text = Arc::new(text);
-                self.cache.store_registry(registry.command(), text.clone());
-                text
+                let listing = Arc::new(Listing {
+                    text: outcome.into_string(),
+                    aliases: if *registry == Registry::Entity {
+                        std::mem::take(&mut aliases)
+                    } else {
+                        Default::default()
+                    },
+                });
+                self.cache
+                    .store_registry(registry.command(), listing.clone());
+                listing
             })
             .collect())
     }

@@ -55,21 +55,6 @@ impl State {
     pub fn domain(&self) -> &str {
         self.entity_id.split_once('.').map_or("", |(d, _)| d)
     }
-
-    /// The same state with only the attributes named in `keep` (in that order); the
-    /// attributes unchanged when they are not a JSON object.
-    pub fn project(&self, keep: &[String]) -> State {
-        let Some(attributes) = project_object(&self.attributes, keep) else {
-            return self.clone();
-        };
-        State {
-            entity_id: self.entity_id.clone(),
-            state: self.state.clone(),
-            attributes,
-            last_changed: self.last_changed.clone(),
-            last_updated: self.last_updated.clone(),
-        }
-    }
 }
 
 /// `object` (a JSON object's text) with only the members named in `keep`, in that order;
@@ -123,18 +108,25 @@ pub struct StateQuery {
 }
 
 impl StateQuery {
-    /// The states of `all` the query selects, projected.
+    /// The states of `all` the query selects (shared, not copied).
     pub fn select(&self, all: Vec<Arc<State>>) -> Vec<Arc<State>> {
         let ids: std::collections::HashSet<&str> =
             self.entity_ids.iter().map(String::as_str).collect();
         all.into_iter()
             .filter(|s| self.domains.is_empty() || self.domains.iter().any(|d| d == s.domain()))
             .filter(|s| ids.is_empty() || ids.contains(s.entity_id.as_str()))
-            .map(|s| match &self.attributes {
-                Some(keep) => Arc::new(s.project(keep)),
-                None => s,
-            })
             .collect()
+    }
+
+    /// `state`'s attributes as the query wants them (projected straight into what the
+    /// guest receives: no intermediate copy of the state).
+    pub fn attributes_of(&self, state: &State) -> String {
+        match &self.attributes {
+            Some(keep) => {
+                project_object(&state.attributes, keep).unwrap_or_else(|| state.attributes.clone())
+            }
+            None => state.attributes.clone(),
+        }
     }
 }
 
@@ -190,14 +182,12 @@ mod tests {
             br#"[{"entity_id":"light.a","state":"on","attributes":{"friendly_name":"A","brightness":255,"huge":[1,2,3],"sup\u0070orted":1}}]"#,
         )
         .unwrap();
-        let names = ["supported", "friendly_name", "missing"].map(String::from);
-        let projected = states[0].project(&names);
-        assert_eq!(
-            projected.attributes,
-            r#"{"supported":1,"friendly_name":"A"}"#
-        );
-        assert_eq!(projected.domain(), "light");
-        assert_eq!(states[0].project(&[]).attributes, "{}");
+        let names = ["supported", "friendly_name", "missing"];
+        let projected = project_object(&states[0].attributes, &names).unwrap();
+        assert_eq!(projected, r#"{"supported":1,"friendly_name":"A"}"#);
+        assert_eq!(states[0].domain(), "light");
+        let none: [&str; 0] = [];
+        assert_eq!(project_object(&states[0].attributes, &none).unwrap(), "{}");
     }
 
     #[test]
@@ -232,7 +222,7 @@ mod tests {
         let picked = one.select(all);
         assert_eq!(picked.len(), 2);
         assert_eq!(picked[0].entity_id, "light.a", "Home Assistant's order");
-        assert_eq!(picked[0].attributes, "{}");
+        assert_eq!(one.attributes_of(&picked[0]), "{}");
     }
 
     #[test]

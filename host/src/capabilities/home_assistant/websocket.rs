@@ -49,6 +49,16 @@ impl Outcome {
     pub fn get(&self) -> &str {
         &self.message.as_str()[self.result.clone()]
     }
+
+    /// The result's text as a `String`, reusing the message's buffer when nothing else
+    /// holds it (a registry listing of a large home is not copied).
+    pub fn into_string(self) -> String {
+        let mut bytes = Vec::from(bytes::Bytes::from(self.message));
+        bytes.truncate(self.result.end);
+        bytes.drain(..self.result.start);
+        // The range is a JSON value's text inside UTF-8: it is UTF-8.
+        String::from_utf8(bytes).unwrap_or_default()
+    }
 }
 
 /// Commands derived from the first results, and what to do with each of their results.
