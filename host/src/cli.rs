@@ -257,6 +257,7 @@ fn list_components(dir: &Path, settings: &Settings, as_json: bool) -> i32 {
                 (Vec::new(), e.to_string())
             }
         };
+        let denied = loader::ungranted_imports(&imports, &entry.grants);
         rows.push(json!({
             "id": entry.id,
             "version": entry.version,
@@ -265,6 +266,7 @@ fn list_components(dir: &Path, settings: &Settings, as_json: bool) -> i32 {
             "grants": entry.grants,
             "limits": entry.limits,
             "imports": imports,
+            "denied_imports": denied,
             "status": status,
         }));
     }
@@ -277,7 +279,7 @@ fn list_components(dir: &Path, settings: &Settings, as_json: bool) -> i32 {
         out.push_str(&format!("manifest: {}\n", manifest.path().display()));
         for row in &rows {
             out.push_str(&format!(
-                "\n{} {}  ({})\n  routes:  {}\n  grants:  {}\n  limits:  {}\n  imports: {}\n  status:  {}\n",
+                "\n{} {}  ({})\n  routes:  {}\n  grants:  {}\n  limits:  {}\n  imports: {}\n  denied:  {} (imported, not granted: every call answers denied)\n  status:  {}\n",
                 row["id"].as_str().unwrap_or_default(),
                 row["version"].as_str().unwrap_or_default(),
                 row["file"].as_str().unwrap_or_default(),
@@ -285,6 +287,7 @@ fn list_components(dir: &Path, settings: &Settings, as_json: bool) -> i32 {
                 row["grants"],
                 row["limits"],
                 row["imports"],
+                row["denied_imports"],
                 row["status"].as_str().unwrap_or_default(),
             ));
         }

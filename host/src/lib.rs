@@ -21,5 +21,6 @@ pub mod response;
 pub mod response_cache;
 pub mod router;
 pub mod runtime;
+pub mod scaffold;
 pub mod settings;
 pub mod ttl_map;

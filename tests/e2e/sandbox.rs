@@ -3,10 +3,11 @@
 //! "the next invocation works" is checked on the same host — against the real Home
 //! Assistant, plus artifact verification and interface grants.
 
+use lee_e2e::fault_server::{Fault, FaultServer};
 use lee_e2e::in_process::{self, gateway, runtime};
 use lee_e2e::{
     ComponentsDir, HOSTILE_HTTP_GRANT, HomeAssistant, Lee, assert_light_off_is_denied,
-    hostile_components, intent, serial,
+    hostile_components, intent, serial, test_component,
 };
 use serde_json::{Value, json};
 
@@ -94,21 +95,42 @@ fn http_reaches_only_granted_hosts_and_cache_has_a_quota() {
 }
 
 #[test]
-fn a_component_importing_an_ungranted_interface_is_not_loaded() {
-    // hostile imports lee:gateway/http; without an http grant it must not be linked.
-    let dir = hostile_dir("");
+fn a_component_importing_an_ungranted_interface_loads_but_every_call_is_denied() {
+    // hostile imports lee:gateway/http and cache; with neither granted it still loads
+    // (every interface is linked: the grants protect, not the import list), and its
+    // calls are refused before anything leaves the host.
+    let server = FaultServer::start(Fault::Status(200));
+    let manifest = r#"
+[[component]]
+id = "hostile"
+file = "hostile.wasm"
+routes = ["lee:test-*"]
+[component.grants]
+read_states = true
+[component.limits]
+memory_mib = 16
+timeout_ms = 500
+"#;
+    let dir = ComponentsDir::new(manifest, &[("hostile.wasm", test_component("hostile"))])
+        .expect("components dir");
     let listing = Lee::command(&["components", &dir.path().to_string_lossy()]).unwrap();
-    assert_eq!(listing.status.code(), Some(1));
     let text = String::from_utf8_lossy(&listing.stdout);
+    assert_eq!(listing.status.code(), Some(0), "{text}");
+    let http = format!("lee:gateway/http@{}", lee_contract::wit_version());
     assert!(
-        text.contains(&format!(
-            "imports lee:gateway/http@{} but its grants do not allow it",
-            lee_contract::wit_version()
-        )),
-        "{text}"
+        text.contains("denied:") && text.contains(&http),
+        "the listing names the denied import: {text}"
     );
-    let run = dir.lee().invoke(&json!({"lee": "test-echo"})).unwrap();
-    assert_eq!(run.response["error"], "component failed to load");
+    let lee = dir.lee();
+    let call = lee
+        .invoke(&json!({"lee": "test-http", "url": format!("{}/", server.url())}))
+        .unwrap();
+    assert_eq!(call.response["error"], "denied", "{}", call.response);
+    assert_eq!(server.requests(), 0, "nothing left the host");
+    let cache = lee.invoke(&json!({"lee": "test-cache"})).unwrap();
+    assert_eq!(cache.response["first_ok"], false, "{}", cache.response);
+    let echo = lee.invoke(&json!({"lee": "test-echo"})).unwrap();
+    assert_eq!(echo.response["route"], "lee:test-echo", "{}", echo.response);
 }
 
 #[test]

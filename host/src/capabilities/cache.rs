@@ -120,7 +120,7 @@ impl Capability for ComponentCaches {
         Ok(Self::default())
     }
 
-    fn linked(grant: &CacheGrant) -> bool {
+    fn granted(grant: &CacheGrant) -> bool {
         grant.cache_bytes > 0
     }
 
@@ -140,6 +140,7 @@ impl Capability for ComponentCaches {
             caches: self.clone(),
             quota: *quota,
             component: scope.component_id.clone(),
+            scope: scope.clone(),
         }
     }
 
@@ -163,6 +164,7 @@ pub struct CacheCtx {
     caches: Arc<ComponentCaches>,
     quota: u64,
     component: Arc<str>,
+    scope: Arc<Scope>,
 }
 
 impl wit::Host for CacheCtx {
@@ -171,6 +173,11 @@ impl wit::Host for CacheCtx {
     }
 
     async fn set(&mut self, key: String, value: Vec<u8>, ttl_ms: u32) -> Result<(), CacheError> {
+        if self.quota == 0 {
+            return Err(CacheError::Denied(
+                self.scope.deny("cache set", "a cache (cache_bytes)"),
+            ));
+        }
         self.caches.set(
             &self.component,
             self.quota,

@@ -55,7 +55,7 @@ impl Capability for Config {
         Ok(Config)
     }
 
-    fn linked(_: &NoGrant) -> bool {
+    fn granted(_: &NoGrant) -> bool {
         true
     }
 

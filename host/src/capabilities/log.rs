@@ -44,7 +44,7 @@ impl Capability for Log {
         Ok(Log)
     }
 
-    fn linked(_: &NoGrant) -> bool {
+    fn granted(_: &NoGrant) -> bool {
         true
     }
 

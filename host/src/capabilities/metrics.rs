@@ -160,7 +160,7 @@ impl Capability for Metrics {
         Ok(Metrics::new(init.metrics_sink))
     }
 
-    fn linked(_: &NoGrant) -> bool {
+    fn granted(_: &NoGrant) -> bool {
         true
     }
 

@@ -5,6 +5,11 @@
 //! [`Prepared`] and [`Contexts`] (per component and per invocation), [`link`] and
 //! [`INTERFACES`].
 //!
+//! Every interface is linked for every component: the grants are what protect, not the
+//! import list. A context refuses (`denied`) whatever its component's grant does not
+//! allow, so a component built by a toolchain that imports the whole world (JavaScript,
+//! Python) loads, and an ungranted call never leaves the host.
+//!
 //! Adding a WIT interface: the WIT, one module here implementing `Capability`, one row
 //! in the table below, and the SDK wrapper.
 
@@ -53,9 +58,9 @@ macro_rules! capability_table {
             $(pub $field: <$ty as Capability>::Ctx,)*
         }
 
-        /// Each capability's WIT interface and whether given grants link it.
+        /// Each capability's WIT interface and whether given grants allow any use of it.
         pub const INTERFACES: &[Interface] = &[
-            $((<$ty as Capability>::INTERFACE, |g: &Grants| <$ty as Capability>::linked(&g.$field)),)*
+            $((<$ty as Capability>::INTERFACE, |g: &Grants| <$ty as Capability>::granted(&g.$field)),)*
         ];
 
         impl Capabilities {
@@ -90,14 +95,9 @@ macro_rules! capability_table {
             }
         }
 
-        /// Links every interface `grants` allow; `T` is the Store data.
-        pub fn link<T: HasContexts + Send + 'static>(
-            linker: &mut Linker<T>,
-            grants: &Grants,
-        ) -> wasmtime::Result<()> {
-            $(if <$ty as Capability>::linked(&grants.$field) {
-                <$ty as Capability>::add_to_linker(linker, |s: &mut T| &mut s.contexts().$field)?;
-            })*
+        /// Links every interface; `T` is the Store data (its contexts enforce the grants).
+        pub fn link<T: HasContexts + Send + 'static>(linker: &mut Linker<T>) -> wasmtime::Result<()> {
+            $(<$ty as Capability>::add_to_linker(linker, |s: &mut T| &mut s.contexts().$field)?;)*
             Ok(())
         }
 
@@ -158,7 +158,7 @@ impl<'de> Deserialize<'de> for Grants {
     }
 }
 
-/// A WIT interface name and whether given grants link it.
+/// A WIT interface name and whether given grants allow any use of it.
 pub type Interface = (&'static str, fn(&Grants) -> bool);
 
 /// The capability whose interface a component import (`lee:gateway/http@0.1.0`) names.
@@ -193,7 +193,7 @@ mod tests {
     #[test]
     fn interfaces_follow_grants() {
         let g = grants("services = ['script.*']").unwrap();
-        let linked = |import: &str| interface_of(import).map(|(_, linked)| linked(&g));
+        let linked = |import: &str| interface_of(import).map(|(_, granted)| granted(&g));
         assert_eq!(linked("lee:gateway/home-assistant@0.1.1"), Some(true));
         assert_eq!(linked("lee:gateway/http@0.1.0"), Some(false));
         assert_eq!(linked("lee:gateway/cache"), Some(false));

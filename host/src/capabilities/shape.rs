@@ -115,9 +115,9 @@ pub trait Capability: Sized + Send + Sync + 'static {
 
     fn new(init: &Init<'_>) -> anyhow::Result<Self>;
 
-    /// Is the interface linked at all for this grant? A component importing an
-    /// interface its grants do not link does not load.
-    fn linked(grant: &Self::Grant) -> bool;
+    /// Does this grant allow any use of the interface? (It is linked either way; without
+    /// a grant every call answers `denied`. `lee components` shows such imports.)
+    fn granted(grant: &Self::Grant) -> bool;
 
     /// Adds the interface to `linker`; `project` finds this capability's context in the
     /// Store data.

@@ -40,8 +40,6 @@ pub enum LoadError {
     },
     #[error("component {id}: {message}")]
     Invalid { id: String, message: String },
-    #[error("component {id} imports {import} but its grants do not allow it")]
-    NotGranted { id: String, import: String },
 }
 
 /// A component ready to instantiate.
@@ -138,16 +136,17 @@ pub fn import_names(engine: &Engine, component: &Component) -> Vec<String> {
         .collect()
 }
 
-/// A linker with WASI (sandboxed by the Store's context) and exactly the granted
-/// `lee:gateway` interfaces.
-pub fn linker_for(engine: &Engine, grants: &Grants) -> wasmtime::Result<Linker<StoreData>> {
+/// A linker with WASI (sandboxed by the Store's context) and every `lee:gateway`
+/// interface (whose contexts refuse what the component's grants do not allow).
+pub fn linker_for(engine: &Engine) -> wasmtime::Result<Linker<StoreData>> {
     let mut linker = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
-    capabilities::link(&mut linker, grants)?;
+    capabilities::link(&mut linker)?;
     Ok(linker)
 }
 
-/// Imports that the grants do not cover (empty when the component is loadable).
+/// Imports whose interface the grants allow no use of: linked, but every call answers
+/// `denied` (shown by `lee components`).
 pub fn ungranted_imports(imports: &[String], grants: &Grants) -> Vec<String> {
     imports
         .iter()
@@ -177,16 +176,7 @@ pub fn load(
         ))
     })?;
     let imports = import_names(engine, &component);
-    if let Some(import) = ungranted_imports(&imports, &entry.grants)
-        .into_iter()
-        .next()
-    {
-        return Err(LoadError::NotGranted {
-            id: entry.id.clone(),
-            import,
-        });
-    }
-    let linker = linker_for(engine, &entry.grants).map_err(|e| invalid(format!("linker: {e}")))?;
+    let linker = linker_for(engine).map_err(|e| invalid(format!("linker: {e}")))?;
     let pre = linker
         .instantiate_pre(&component)
         .map_err(|e| invalid(format!("cannot link: {e:#}")))?;

@@ -50,7 +50,7 @@ impl Capability for HomeAssistant {
         HomeAssistant::new(init.settings)
     }
 
-    fn linked(grant: &HaGrant) -> bool {
+    fn granted(grant: &HaGrant) -> bool {
         grant.any()
     }
 

@@ -66,7 +66,7 @@ impl Capability for OutboundHttp {
         Ok(Self::default())
     }
 
-    fn linked(grant: &HttpGrant) -> bool {
+    fn granted(grant: &HttpGrant) -> bool {
         !grant.http.is_empty()
     }
 
