@@ -2,7 +2,8 @@
 # lee's one entry point.
 #
 #   ./build.sh            build components (wasm32-wasip2) and host (release), precompile,
-#                         assemble dist/ (dist/lee + dist/components/ with lee.toml)
+#                         assemble dist/ (dist/lee + dist/components/ with lee.toml), and
+#                         the Python and JavaScript extensions into dist/extensions/
 #   ./build.sh test       fmt check, clippy -D warnings, unit tests, end-to-end tests
 #                         against a real Home Assistant on 127.0.0.1 (installed on demand)
 #   ./build.sh package    dist/lee-lambda.zip (bootstrap + components/) for provided.al2023
@@ -71,6 +72,14 @@ assemble_dist() {
     mv "$stage" "$DIST/components"
 }
 
+# The extensions that are not Rust (extensions/build.sh: Python and JavaScript toolchains,
+# installed once, cached) into dist/extensions/, never into dist/components. With an
+# argument, also the test-only variants into that directory.
+build_extensions() {
+    say "building the extensions (dist/extensions/)"
+    extensions/build.sh "$DIST/lee" "$@"
+}
+
 # Tests load components under scratch manifests: stage every wasm where they look.
 stage_test_components() {
     mkdir -p target/test-components
@@ -90,16 +99,19 @@ start_test_homes() {
     LEE_HA_HOME=synthetic tests/ha/ha.sh start
 }
 
+# Extra test components (tests/components/ ids) as arguments; EXTENSION_TESTS names where
+# the test-only extension variants go (unset: none).
 cmd_build() {
     ensure_toolchain
     build_components "$@"
     build_host
     assemble_dist
-    say "built: dist/lee and dist/components/ ($(ls "$DIST/components" | tr '\n' ' '))"
+    build_extensions ${EXTENSION_TESTS:+"$EXTENSION_TESTS"}
+    say "built: dist/lee, dist/components/ ($(ls "$DIST/components" | tr '\n' ' ')) and dist/extensions/"
 }
 
 cmd_test() {
-    cmd_build "${TEST_COMPONENTS[@]}"
+    EXTENSION_TESTS="$ROOT/target/test-components" cmd_build "${TEST_COMPONENTS[@]}"
     stage_test_components
     say "cargo fmt --check"
     cargo fmt --all -- --check

@@ -125,7 +125,7 @@ pub async fn invoke(
             classify_trap(registry, &store, e, limits.memory_mib, budget, false)
         }
     };
-    timings.guest_memory_bytes = store.data().memory.peak_bytes;
+    timings.guest_memory_bytes = store.data().memory.total_bytes;
     let stats = store.data().contexts_ref().home_assistant.stats();
     timings.ha_calls = stats.calls();
     timings.ha_us = stats.micros();
