@@ -93,6 +93,14 @@ precompile() {
     "$LEE" precompile "$scratch" >/dev/null 2>&1 \
         || { "$LEE" precompile "$scratch"; exit 1; }
     cp "$scratch/$name.cwasm" "$out/"
+    # The shipped fragment names the .cwasm with what precompile recorded for it (sha256,
+    # and target/engine where the host records them), the fragment's comments kept.
+    local recorded
+    recorded="$(grep -E '^(sha256|target|engine) = ' "$scratch/lee.toml" || true)"
+    FILE_LINE="file = \"$name.cwasm\"" RECORDED="$recorded" awk \
+        '/^file = / { print ENVIRON["FILE_LINE"]; if (ENVIRON["RECORDED"] != "") print ENVIRON["RECORDED"]; next } { print }' \
+        "$fragment" > "$out/$name.lee.toml.new"
+    mv "$out/$name.lee.toml.new" "$out/$name.lee.toml"
     rm -rf "$scratch"
 }
 
@@ -127,4 +135,5 @@ if [ -n "$TEST_OUT" ]; then
     cached rogue-todo "$(inputs_key "$HERE/todo/app.py" "$ROOT/tests/extensions/rogue-todo/rogue.py")" \
         "$rogue" build_python rogue "$rogue" "$HERE/todo" "$ROOT/tests/extensions/rogue-todo"
     precompile "$rogue" "$HERE/todo/lee.toml" "$TEST_OUT"
+    rm -f "$TEST_OUT/rogue-todo.lee.toml"
 fi
