@@ -94,9 +94,9 @@ precompile() {
         || { "$LEE" precompile "$scratch"; exit 1; }
     cp "$scratch/$name.cwasm" "$out/"
     # The shipped fragment names the .cwasm with what precompile recorded for it (sha256,
-    # and target/engine where the host records them), the fragment's comments kept.
+    # blake3, and target/engine where the host records them), the fragment's comments kept.
     local recorded
-    recorded="$(grep -E '^(sha256|target|engine) = ' "$scratch/lee.toml" || true)"
+    recorded="$(grep -E '^(sha256|blake3|target|engine) = ' "$scratch/lee.toml" || true)"
     FILE_LINE="file = \"$name.cwasm\"" RECORDED="$recorded" awk \
         '/^file = / { print ENVIRON["FILE_LINE"]; if (ENVIRON["RECORDED"] != "") print ENVIRON["RECORDED"]; next } { print }' \
         "$fragment" > "$out/$name.lee.toml.new"

@@ -12,7 +12,7 @@ use crate::capabilities::{Capabilities, Init, MetricsSink};
 use crate::event::Event;
 use crate::gateway::Gateway;
 use crate::runtime::engine;
-use crate::runtime::loader::{self, sha256_hex};
+use crate::runtime::loader::{self, blake3_hex, sha256_hex};
 use crate::runtime::manifest::Manifest;
 use crate::settings::Settings;
 
@@ -197,6 +197,7 @@ pub fn precompile(dir: &Path) -> anyhow::Result<()> {
                 .to_string_lossy()
                 .into_owned();
             entry.sha256 = Some(sha256_hex(&compiled));
+            entry.blake3 = Some(blake3_hex(&compiled));
             eprintln!(
                 "precompiled {} -> {} ({} bytes)",
                 source.display(),
@@ -204,8 +205,10 @@ pub fn precompile(dir: &Path) -> anyhow::Result<()> {
                 compiled.len()
             );
         } else if current.is_file() {
-            entry.sha256 = Some(sha256_hex(&std::fs::read(&current)?));
-            eprintln!("recorded sha256 of {}", current.display());
+            let bytes = std::fs::read(&current)?;
+            entry.sha256 = Some(sha256_hex(&bytes));
+            entry.blake3 = Some(blake3_hex(&bytes));
+            eprintln!("recorded sha256 and blake3 of {}", current.display());
         } else {
             anyhow::bail!(
                 "component {}: neither {} nor {} exists",

@@ -145,6 +145,24 @@ fn tampered_artifacts_are_refused() {
         .invoke(&intent("RunScript", &[("ScriptName", "good night")]))
         .unwrap();
     assert_eq!(run.speech(), "Sorry, something went wrong.");
+    assert!(run.stderr.contains("blake3 mismatch"), "{}", run.stderr);
+    // A manifest written before blake3 was recorded: its sha256 still guards.
+    let manifest = dir.path().join("lee.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    assert!(
+        text.contains("blake3 = "),
+        "precompile records blake3: {text}"
+    );
+    let older: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.starts_with("blake3 = "))
+        .collect();
+    std::fs::write(&manifest, older.join("\n")).unwrap();
+    let run = dir
+        .lee()
+        .invoke(&intent("RunScript", &[("ScriptName", "good night")]))
+        .unwrap();
+    assert_eq!(run.speech(), "Sorry, something went wrong.");
     assert!(run.stderr.contains("sha256 mismatch"), "{}", run.stderr);
 }
 
