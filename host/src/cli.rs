@@ -50,6 +50,19 @@ pub enum Command {
     },
     /// Compile every component's .wasm to .cwasm and record sha256 values in the manifest.
     Precompile { dir: PathBuf },
+    /// A new extension component from a template: folder, WIT, build script, manifest entry.
+    New {
+        /// Component id (lower-case letters, digits, '-'); also the folder's name.
+        id: String,
+        #[arg(long, value_enum)]
+        lang: crate::scaffold::Lang,
+        /// The route it answers (default: skill:<Id>Hello).
+        #[arg(long)]
+        route: Option<String>,
+        /// Where to create the folder.
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+    },
     /// List components, routes, grants and real imports; exit 1 when the manifest is inconsistent.
     Components {
         dir: Option<PathBuf>,
@@ -117,6 +130,20 @@ pub async fn run(cli: Cli, process_start: Instant) -> anyhow::Result<i32> {
         Command::Precompile { dir } => {
             crate::logging::init("warn");
             precompile(&dir)?;
+            Ok(0)
+        }
+        Command::New {
+            id,
+            lang,
+            route,
+            dir,
+        } => {
+            let folder = crate::scaffold::create(&dir, &id, lang, route.as_deref())?;
+            println!(
+                "created {}: build it with {}/build.sh, then add its lee.toml entry to your components directory",
+                folder.display(),
+                folder.display()
+            );
             Ok(0)
         }
         Command::Components { dir, json } => {
