@@ -15,7 +15,9 @@
 //! display_categories = "LIGHT"
 //! ```
 //! plus `temperature_unit` ("C" or "F") to override Home Assistant's unit system (read
-//! from `/api/config`) and `locale` for text friendly names (default "en-US").
+//! from `/api/config`) and `locale` for text friendly names (default "en-US"), and
+//! `accept_grant` (`accept` | `relay` | `forward`, env `LEE_ACCEPT_GRANT`): whether
+//! proactive events are on, which Discovery states in `proactivelyReported`.
 
 use std::collections::BTreeMap;
 
@@ -47,6 +49,36 @@ pub struct Config {
     pub entity_config: BTreeMap<String, EntityConfig>,
     pub temperature_unit: Option<String>,
     pub locale: Option<String>,
+    pub accept_grant: AcceptGrant,
+}
+
+/// What happens to an `AcceptGrant` (and so whether proactive events are on).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum AcceptGrant {
+    /// Accepted and dropped: no proactive events (today's behaviour).
+    #[default]
+    Accept,
+    /// Relayed to `lee reporter` through Home Assistant's event bus.
+    Relay,
+    /// Forwarded to Home Assistant core's own `/api/alexa/smart_home`.
+    Forward,
+}
+
+impl AcceptGrant {
+    /// `None` for an unknown mode (the caller keeps the default and says so).
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "" | "accept" => Some(Self::Accept),
+            "relay" => Some(Self::Relay),
+            "forward" => Some(Self::Forward),
+            _ => None,
+        }
+    }
+
+    /// Whether Alexa gets proactive events (someone holds the grant).
+    pub fn proactive(self) -> bool {
+        self != Self::Accept
+    }
 }
 
 fn strings(v: Option<&Value>) -> Vec<String> {
@@ -93,6 +125,9 @@ impl Config {
             entity_config,
             temperature_unit: text("temperature_unit"),
             locale: text("locale"),
+            accept_grant: text("accept_grant")
+                .and_then(|t| AcceptGrant::parse(&t))
+                .unwrap_or_default(),
         }
     }
 

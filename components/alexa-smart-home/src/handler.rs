@@ -219,7 +219,10 @@ fn discover(d: &Directive, home: &dyn Home) -> Result<String, AlexaError> {
         "discovery",
         &[("endpoints", &found.endpoints.len().to_string())],
     );
-    Ok(d.discover_response(&found.endpoints))
+    Ok(crate::wire::with_proactive(
+        config.accept_grant.proactive(),
+        || d.discover_response(&found.endpoints),
+    ))
 }
 
 fn accept_grant(d: &Directive) -> Result<Value, AlexaError> {
