@@ -7,7 +7,9 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use lee_e2e::fake_amazon::{FakeAmazon, GatewayMode};
-use lee_e2e::reporter_process::{CLIENT_ID, Reporter, SECRET, accept_grant, linked, relay_lee};
+use lee_e2e::reporter_process::{
+    CLIENT_ID, Reporter, SECRET, accept_grant, link, linked, relay_lee,
+};
 use lee_e2e::{HomeAssistant, Lee, lee_binary, serial};
 use serde_json::{Value, json};
 
@@ -538,5 +540,61 @@ fn rename_and_hide_send_delete_and_add_or_update_reports() {
     );
     assert_eq!(hidden["success"], true, "{hidden}");
     assert!(hidden_reported, "hide: {:?}", amazon.accepted());
+    no_schema_errors(&amazon);
+}
+
+#[test]
+fn labelling_an_entity_in_home_assistant_adds_it_with_label_exposure() {
+    let _guard = serial();
+    let created =
+        ws_command(json!({"type": "config/label_registry/create", "name": "lee alexa test"}));
+    let label = created["result"]["label_id"].as_str().map(str::to_string);
+    let label = match label {
+        Some(l) => l,
+        // Left over from an interrupted run: find it.
+        None => ws_command(json!({"type": "config/label_registry/list"}))["result"]
+            .as_array()
+            .and_then(|all| all.iter().find(|l| l["name"] == "lee alexa test"))
+            .and_then(|l| l["label_id"].as_str())
+            .map(str::to_string)
+            .expect("label"),
+    };
+    let amazon = FakeAmazon::start(CLIENT_ID, SECRET, 3600);
+    let exposure = format!("label:{label}");
+    let dir = tempfile::tempdir().expect("dir");
+    let reporter = Reporter::start_with(
+        &amazon,
+        SECRET,
+        dir,
+        &[("LEE_ALEXA_SMART_HOME_EXPOSURE", exposure.as_str())],
+    );
+    let reporter = link(&amazon, reporter);
+    assert!(reporter.wait_health(Duration::from_secs(5), |_| {
+        reporter.state_dir().join("endpoints.json").exists()
+    }));
+    let entity = "light.entrance_color_white_lights";
+    let labelled = ws_command(json!({"type": "config/entity_registry/update",
+        "entity_id": entity, "labels": [label]}));
+    let added = amazon.wait_for(Duration::from_secs(6), |_| {
+        discovery_report(
+            &amazon,
+            "AddOrUpdateReport",
+            "light#entrance_color_white_lights",
+        )
+    });
+    ws_command(json!({"type": "config/entity_registry/update", "entity_id": entity, "labels": []}));
+    let removed = amazon.wait_for(Duration::from_secs(6), |_| {
+        discovery_report(&amazon, "DeleteReport", "light#entrance_color_white_lights")
+    });
+    ws_command(json!({"type": "config/label_registry/delete", "label_id": label}));
+    assert_eq!(labelled["success"], true, "{labelled}");
+    assert!(added, "{:?}\n{}", amazon.accepted(), reporter.log());
+    assert!(removed, "{:?}", amazon.accepted());
+    // Only the labelled entity was ever reported.
+    for r in amazon.accepted() {
+        if r.event.pointer("/event/header/name") == Some(&json!("AddOrUpdateReport")) {
+            assert_eq!(endpoint_ids(&r), vec!["light#entrance_color_white_lights"]);
+        }
+    }
     no_schema_errors(&amazon);
 }

@@ -26,6 +26,16 @@ impl Reporter {
     }
 
     pub fn start_in(amazon: &FakeAmazon, secret: &str, dir: tempfile::TempDir) -> Reporter {
+        Self::start_with(amazon, secret, dir, &[])
+    }
+
+    /// With extra environment (component settings such as the exposure rule).
+    pub fn start_with(
+        amazon: &FakeAmazon,
+        secret: &str,
+        dir: tempfile::TempDir,
+        env: &[(&str, &str)],
+    ) -> Reporter {
         let ha = HomeAssistant::get();
         let log = std::fs::File::create(dir.path().join("reporter.log")).expect("log");
         let child = Command::new(lee_binary())
@@ -42,6 +52,7 @@ impl Reporter {
             .env("LEE_EVENT_GATEWAY_URL", amazon.gateway_url())
             .env("LEE_ACCEPT_GRANT", "relay")
             .env("LEE_LOG", "info")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
@@ -113,7 +124,11 @@ pub fn relay_lee() -> Lee {
 
 /// A reporter that holds a grant.
 pub fn linked(amazon: &FakeAmazon) -> Reporter {
-    let reporter = Reporter::start(amazon, SECRET);
+    link(amazon, Reporter::start(amazon, SECRET))
+}
+
+/// Relays a fresh grant to `reporter` through `lee invoke`.
+pub fn link(amazon: &FakeAmazon, reporter: Reporter) -> Reporter {
     let answer = relay_lee()
         .invoke(&accept_grant(&amazon.new_code()))
         .expect("invoke");

@@ -41,7 +41,8 @@ pub fn handle(d: &Directive, home: &dyn Home) -> Result<String, String> {
     // Most changes in a home are of entities Alexa never sees: those answer before the
     // registry is read.
     let candidate = new.as_ref().is_some_and(|n| {
-        discovery::exposed(&n.entity_id, &config, &Registry::new())
+        (config.exposure.needs_registry()
+            || discovery::exposed(&n.entity_id, &config, &Registry::new()))
             && interfaces::device(
                 n,
                 &Ctx {
@@ -279,7 +280,7 @@ fn doorbell_press(endpoint_id: &str, new: &State) -> Value {
             "endpoint": {"endpointId": endpoint_id},
             "payload": {
                 "cause": {"type": "PHYSICAL_INTERACTION"},
-                "timestamp": clock::iso8601(millis),
+                "timestamp": clock::iso8601_seconds(millis),
             },
         }
     })

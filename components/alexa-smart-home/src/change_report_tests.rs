@@ -262,3 +262,68 @@ fn accept_grant_modes_parse() {
     let c = Config::from_json(&json!({"accept_grant": "relay"}));
     assert_eq!(c.accept_grant, AcceptGrant::Relay);
 }
+
+#[test]
+fn label_exposure_lists_controls_and_reports_only_labelled_entities() {
+    use crate::config::Exposure;
+    let mut home = FakeHome::new();
+    home.config.exposure = Exposure::Label("alexa".into());
+    home.registry = vec![
+        json!({"entity_id": "light.bed_light", "labels": ["alexa", "bedroom"]}),
+        json!({"entity_id": "light.kitchen_lights", "labels": ["kitchen"]}),
+        json!({"entity_id": "light.ceiling_lights", "labels": ["alexa"], "hidden_by": "user"}),
+    ];
+    let out = home.run(&json!({"directive": {
+        "header": {"namespace": "Alexa.Discovery", "name": "Discover",
+                   "payloadVersion": "3", "messageId": "m"},
+        "payload": {"scope": {"type": "BearerToken", "token": "tok"}}
+    }}));
+    let ids: Vec<&str> = out["event"]["payload"]["endpoints"]
+        .as_array()
+        .expect("endpoints")
+        .iter()
+        .filter_map(|e| e["endpointId"].as_str())
+        .collect();
+    assert_eq!(ids, vec!["light#bed_light"]);
+    let refused = home.run(&directive(
+        "Alexa.PowerController",
+        "TurnOn",
+        Some("light#kitchen_lights"),
+        json!({}),
+    ));
+    assert_eq!(refused["event"]["payload"]["type"], "NO_SUCH_ENDPOINT");
+    let attrs = attrs_of("light.bed_light");
+    let reported = run(
+        &home,
+        state_json("light.bed_light", "off", attrs.clone()),
+        state_json("light.bed_light", "on", attrs),
+    );
+    assert_eq!(reported["events"].as_array().map(Vec::len), Some(1));
+    let attrs = attrs_of("light.kitchen_lights");
+    let silent = run(
+        &home,
+        state_json("light.kitchen_lights", "off", attrs.clone()),
+        state_json("light.kitchen_lights", "on", attrs),
+    );
+    assert_eq!(silent["events"], json!([]));
+}
+
+#[test]
+fn exposure_values() {
+    use crate::config::Exposure;
+    assert_eq!(Exposure::parse("filter"), Exposure::Filter);
+    assert_eq!(
+        Exposure::parse("label:alexa"),
+        Exposure::Label("alexa".into())
+    );
+    assert!(matches!(Exposure::parse("label:"), Exposure::Invalid(_)));
+    assert!(matches!(Exposure::parse("assist"), Exposure::Invalid(_)));
+    let mut home = FakeHome::new();
+    home.config.exposure = Exposure::parse("bogus");
+    let out = home.run(&json!({"directive": {
+        "header": {"namespace": "Alexa.Discovery", "name": "Discover",
+                   "payloadVersion": "3", "messageId": "m"},
+        "payload": {"scope": {"type": "BearerToken", "token": "tok"}}
+    }}));
+    assert_eq!(out["event"]["payload"]["endpoints"], json!([]));
+}

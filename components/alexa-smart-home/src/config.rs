@@ -17,7 +17,8 @@
 //! plus `temperature_unit` ("C" or "F") to override Home Assistant's unit system (read
 //! from `/api/config`) and `locale` for text friendly names (default "en-US"), and
 //! `accept_grant` (`accept` | `relay` | `forward`, env `LEE_ACCEPT_GRANT`): whether
-//! proactive events are on, which Discovery states in `proactivelyReported`.
+//! proactive events are on, which Discovery states in `proactivelyReported`; `exposure`
+//! (`filter` | `label:<label_id>`, see [`Exposure`]).
 
 use std::collections::BTreeMap;
 
@@ -50,6 +51,45 @@ pub struct Config {
     pub temperature_unit: Option<String>,
     pub locale: Option<String>,
     pub accept_grant: AcceptGrant,
+    /// Which entities Alexa sees (`exposure`).
+    pub exposure: Exposure,
+}
+
+/// The `exposure` setting: `filter` (the `filter` / `entity_config` tables, the default)
+/// or `label:<label_id>` (entities carrying that Home Assistant label, set in Home
+/// Assistant's own UI). `assist` and `alexa` need Home Assistant's
+/// `homeassistant/expose_entity/list`, which this version cannot read: they, like any
+/// unknown value, expose nothing (never everything) and Discovery says why.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Exposure {
+    #[default]
+    Filter,
+    Label(String),
+    Invalid(String),
+}
+
+impl Exposure {
+    pub fn parse(text: &str) -> Self {
+        let text = text.trim();
+        match text {
+            "" | "filter" => Self::Filter,
+            "assist" | "alexa" => Self::Invalid(format!(
+                "exposure {text:?} needs Home Assistant's expose_entity list, which this version \
+                 of lee cannot read; use \"filter\" or \"label:<label_id>\""
+            )),
+            _ => match text.strip_prefix("label:").map(str::trim) {
+                Some(label) if !label.is_empty() => Self::Label(label.to_string()),
+                _ => Self::Invalid(format!(
+                    "exposure {text:?} is not filter, label:<label_id>, assist or alexa"
+                )),
+            },
+        }
+    }
+
+    /// Whether deciding needs the entity registry (labels).
+    pub fn needs_registry(&self) -> bool {
+        !matches!(self, Self::Filter)
+    }
 }
 
 /// What happens to an `AcceptGrant` (and so whether proactive events are on).
@@ -127,6 +167,9 @@ impl Config {
             locale: text("locale"),
             accept_grant: text("accept_grant")
                 .and_then(|t| AcceptGrant::parse(&t))
+                .unwrap_or_default(),
+            exposure: text("exposure")
+                .map(|t| Exposure::parse(&t))
                 .unwrap_or_default(),
         }
     }
