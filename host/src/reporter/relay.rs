@@ -30,6 +30,9 @@ pub const GRANT_EVENT: &str = "lee_alexa_accept_grant";
 /// The reporter's answer (data: `request_id`, `ok`, `error`).
 pub const RESULT_EVENT: &str = "lee_alexa_accept_grant_result";
 pub const ACCEPT_GRANT_ROUTE: &str = "alexa:Alexa.Authorization/AcceptGrant";
+/// Longest wait for the reporter (an LWA exchange takes well under a second; the rest of
+/// Alexa's 8 s stays for answering).
+const RELAY_WAIT: Duration = Duration::from_secs(6);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -224,7 +227,7 @@ async fn relay_with(
     token: &Secret,
     deadline: Instant,
 ) -> Result<(), RelayError> {
-    let budget = remaining(deadline);
+    let budget = remaining(deadline).min(RELAY_WAIT);
     let request_id = uuid::Uuid::new_v4().to_string();
     let run = async {
         let mut socket = connect(settings).await.map_err(failed_with)?;
