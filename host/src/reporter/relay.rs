@@ -72,6 +72,23 @@ pub fn mode(registry: &ComponentRegistry) -> Mode {
     })
 }
 
+/// For the health event: what AcceptGrant does and whether proactive events are on.
+pub fn describe(registry: &ComponentRegistry) -> Value {
+    let (mode, note) = match mode(registry) {
+        Mode::Accept => (
+            "accept",
+            "off: AcceptGrant is accepted and dropped (accept_grant = \"accept\"); set \
+             LEE_ACCEPT_GRANT=relay and run `lee reporter` for ChangeReports and doorbell events",
+        ),
+        Mode::Relay => ("relay", "on: AcceptGrant is relayed to lee reporter"),
+        Mode::Forward => (
+            "forward",
+            "on: AcceptGrant is forwarded to Home Assistant core, which sends the events",
+        ),
+    };
+    json!({"accept_grant": mode, "status": note})
+}
+
 /// Handles AcceptGrant in `relay` / `forward` mode; `None` in `accept` mode (the
 /// component answers).
 pub async fn intercept(
