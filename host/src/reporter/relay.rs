@@ -18,6 +18,7 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
+pub use super::stream::{GRANT_EVENT, RESULT_EVENT};
 use super::stream::{Socket, connect};
 use crate::capabilities::config::component_config;
 use crate::capabilities::home_assistant::tls::tls_config;
@@ -25,10 +26,6 @@ use crate::response::Response;
 use crate::runtime::registry::ComponentRegistry;
 use crate::settings::{Secret, Settings};
 
-/// The relayed grant (data: `code`, `request_id`).
-pub const GRANT_EVENT: &str = "lee_alexa_accept_grant";
-/// The reporter's answer (data: `request_id`, `ok`, `error`).
-pub const RESULT_EVENT: &str = "lee_alexa_accept_grant_result";
 pub const ACCEPT_GRANT_ROUTE: &str = "alexa:Alexa.Authorization/AcceptGrant";
 /// Longest wait for the reporter (an LWA exchange takes well under a second; the rest of
 /// Alexa's 8 s stays for answering).

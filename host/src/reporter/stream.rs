@@ -14,7 +14,6 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::{Message, protocol::WebSocketConfig};
 
-use super::relay::GRANT_EVENT;
 use crate::capabilities::home_assistant::tls::tls_config;
 use crate::capabilities::home_assistant::websocket::{MAX_MESSAGE_BYTES, websocket_url};
 use crate::settings::Settings;
@@ -46,6 +45,11 @@ pub enum FromHa {
 pub enum ToHa {
     FireEvent { event_type: String, data: Value },
 }
+
+/// The relayed grant on Home Assistant's event bus (data: `code`, `request_id`).
+pub const GRANT_EVENT: &str = "lee_alexa_accept_grant";
+/// The reporter's answer (data: `request_id`, `ok`, `error`).
+pub const RESULT_EVENT: &str = "lee_alexa_accept_grant_result";
 
 const SUBSCRIBE_STATES: u64 = 1;
 const SUBSCRIBE_GRANTS: u64 = 2;
