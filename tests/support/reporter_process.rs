@@ -41,7 +41,7 @@ impl Reporter {
         let child = Command::new(lee_binary())
             .arg("reporter")
             .arg("--components")
-            .arg(lee_e2e::dist_components())
+            .arg(crate::dist_components())
             .env_clear()
             .env("HOME_ASSISTANT_URL", &ha.url)
             .env("HOME_ASSISTANT_TOKEN", &ha.token)
