@@ -20,7 +20,15 @@ const ROUND: Duration = Duration::from_secs(5);
 
 fn main() {
     let ha = HomeAssistant::get();
+    let tls = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("tls versions")
+    .with_root_certificates(rustls::RootCertStore::empty())
+    .with_no_client_auth();
     let client = reqwest::blocking::Client::builder()
+        .tls_backend_preconfigured(tls)
         .no_proxy()
         .timeout(Duration::from_secs(10))
         .build()
