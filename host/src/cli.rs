@@ -1,4 +1,4 @@
-//! The `lee` command line: `lambda`, `invoke`, `precompile`, `components`. The same
+//! The `lee` command line: `lambda`, `invoke`, `reporter`, `precompile`, `components`. The same
 //! binary is shipped as the Lambda `bootstrap`.
 
 use std::io::Read;
@@ -47,6 +47,15 @@ pub enum Command {
         /// Request id to use (default: a fresh UUID).
         #[arg(long)]
         request_id: Option<String>,
+    },
+    /// Run beside Home Assistant and send Alexa's proactive events (ChangeReport,
+    /// DoorbellPress); needs ALEXA_CLIENT_ID, ALEXA_CLIENT_SECRET, LEE_REPORTER_STATE_DIR.
+    Reporter {
+        #[arg(long)]
+        components: Option<PathBuf>,
+        /// Print the running reporter's health (exit 0 when connected and linked).
+        #[arg(long)]
+        status: bool,
     },
     /// Compile every component's .wasm to .cwasm and record sha256 values in the manifest.
     Precompile { dir: PathBuf },
@@ -126,6 +135,11 @@ pub async fn run(cli: Cli, process_start: Instant) -> anyhow::Result<i32> {
                 process_start,
             )
             .await
+        }
+        Command::Reporter { components, status } => {
+            crate::logging::init(if debug { "debug" } else { "info" });
+            let dir = components_dir(components, &settings);
+            crate::reporter::run(settings, &dir, status).await
         }
         Command::Precompile { dir } => {
             crate::logging::init("warn");

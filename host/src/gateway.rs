@@ -161,6 +161,19 @@ impl Gateway {
                 response_cache_entries: self.responses.len(),
             };
             Response::from_value(&health::report(sources, deadline).await)
+        } else if classified.route.as_str() == crate::reporter::relay::ACCEPT_GRANT_ROUTE
+            && let Some(response) = crate::reporter::relay::intercept(
+                &self.settings,
+                &self.registry,
+                event.json(),
+                classified.token.as_ref(),
+                deadline,
+            )
+            .await
+        {
+            // accept_grant = relay | forward: the host relays (the component cannot wait
+            // on Home Assistant's event bus).
+            response
         } else {
             self.run_component(&event, &classified, request_id, deadline, &mut timings)
                 .await

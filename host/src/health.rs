@@ -48,5 +48,6 @@ pub async fn report(sources: Sources<'_>, deadline: Instant) -> Value {
         "response_cache_entries": sources.response_cache_entries,
         "configuration": sources.settings.redacted_json(),
         "manifest": sources.registry.manifest().path(),
+        "proactive_events": crate::reporter::relay::describe(sources.registry),
     })
 }

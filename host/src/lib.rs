@@ -6,7 +6,7 @@
 //! one registration table), `runtime` (engine, manifest, loading, Stores), `event` +
 //! `router` + `envelope` + `response` (protocols), `gateway` (the one code path) with
 //! `health` and `response_cache`, `ttl_map` (every expiring map), `settings`, `logging`,
-//! and `cli` / `lambda` (front ends).
+//! `cli` / `lambda` (front ends), and `reporter` (`lee reporter`: proactive events).
 
 pub mod bindings;
 pub mod capabilities;
@@ -17,6 +17,7 @@ pub mod gateway;
 pub mod health;
 pub mod lambda;
 pub mod logging;
+pub mod reporter;
 pub mod response;
 pub mod response_cache;
 pub mod router;

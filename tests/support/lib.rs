@@ -7,6 +7,7 @@
 
 pub mod alexa;
 pub mod echo_server;
+pub mod fake_amazon;
 pub mod fault_matrix;
 pub mod fault_server;
 pub mod hostile;
@@ -14,6 +15,7 @@ pub mod in_process;
 pub mod lambda_api;
 pub mod lambda_process;
 pub mod peak;
+pub mod reporter_process;
 pub mod static_home;
 pub mod tls_server;
 

@@ -15,7 +15,10 @@
 //! display_categories = "LIGHT"
 //! ```
 //! plus `temperature_unit` ("C" or "F") to override Home Assistant's unit system (read
-//! from `/api/config`) and `locale` for text friendly names (default "en-US").
+//! from `/api/config`) and `locale` for text friendly names (default "en-US"), and
+//! `accept_grant` (`accept` | `relay` | `forward`, env `LEE_ACCEPT_GRANT`): whether
+//! proactive events are on, which Discovery states in `proactivelyReported`; `exposure`
+//! (`filter` | `label:<label_id>`, see [`Exposure`]).
 
 use std::collections::BTreeMap;
 
@@ -47,6 +50,75 @@ pub struct Config {
     pub entity_config: BTreeMap<String, EntityConfig>,
     pub temperature_unit: Option<String>,
     pub locale: Option<String>,
+    pub accept_grant: AcceptGrant,
+    /// Which entities Alexa sees (`exposure`).
+    pub exposure: Exposure,
+}
+
+/// The `exposure` setting: `filter` (the `filter` / `entity_config` tables, the default)
+/// or `label:<label_id>` (entities carrying that Home Assistant label, set in Home
+/// Assistant's own UI). `assist` and `alexa` need Home Assistant's
+/// `homeassistant/expose_entity/list`, which this version cannot read: they, like any
+/// unknown value, expose nothing (never everything) and Discovery says why.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Exposure {
+    #[default]
+    Filter,
+    Label(String),
+    Invalid(String),
+}
+
+impl Exposure {
+    pub fn parse(text: &str) -> Self {
+        let text = text.trim();
+        match text {
+            "" | "filter" => Self::Filter,
+            "assist" | "alexa" => Self::Invalid(format!(
+                "exposure {text:?} needs Home Assistant's expose_entity list, which this version \
+                 of lee cannot read; use \"filter\" or \"label:<label_id>\""
+            )),
+            _ => match text.strip_prefix("label:").map(str::trim) {
+                Some(label) if !label.is_empty() => Self::Label(label.to_string()),
+                _ => Self::Invalid(format!(
+                    "exposure {text:?} is not filter, label:<label_id>, assist or alexa"
+                )),
+            },
+        }
+    }
+
+    /// Whether deciding needs the entity registry (labels).
+    pub fn needs_registry(&self) -> bool {
+        !matches!(self, Self::Filter)
+    }
+}
+
+/// What happens to an `AcceptGrant` (and so whether proactive events are on).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum AcceptGrant {
+    /// Accepted and dropped: no proactive events (today's behaviour).
+    #[default]
+    Accept,
+    /// Relayed to `lee reporter` through Home Assistant's event bus.
+    Relay,
+    /// Forwarded to Home Assistant core's own `/api/alexa/smart_home`.
+    Forward,
+}
+
+impl AcceptGrant {
+    /// `None` for an unknown mode (the caller keeps the default and says so).
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "" | "accept" => Some(Self::Accept),
+            "relay" => Some(Self::Relay),
+            "forward" => Some(Self::Forward),
+            _ => None,
+        }
+    }
+
+    /// Whether Alexa gets proactive events (someone holds the grant).
+    pub fn proactive(self) -> bool {
+        self != Self::Accept
+    }
 }
 
 fn strings(v: Option<&Value>) -> Vec<String> {
@@ -93,6 +165,12 @@ impl Config {
             entity_config,
             temperature_unit: text("temperature_unit"),
             locale: text("locale"),
+            accept_grant: text("accept_grant")
+                .and_then(|t| AcceptGrant::parse(&t))
+                .unwrap_or_default(),
+            exposure: text("exposure")
+                .map(|t| Exposure::parse(&t))
+                .unwrap_or_default(),
         }
     }
 

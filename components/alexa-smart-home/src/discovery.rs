@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use lee_sdk::ha::{Query, State};
 use serde_json::Value;
 
-use crate::config::Config;
+use crate::config::{Config, Exposure};
 use crate::interfaces::{self, CATEGORIES};
 use crate::message::endpoint_id_of;
 use crate::model::{Cap, Ctx, Device};
@@ -70,7 +70,13 @@ pub const MAX_ENDPOINTS: usize = 300;
 pub const MAX_INTERFACES: usize = 100;
 
 /// The entity registry fields [`registry_entries`] reads (the host sends only these).
-pub const REGISTRY_FIELDS: &[&str] = &["entity_id", "hidden_by", "entity_category", "aliases"];
+pub const REGISTRY_FIELDS: &[&str] = &[
+    "entity_id",
+    "hidden_by",
+    "entity_category",
+    "aliases",
+    "labels",
+];
 
 /// What discovery needs from one entity registry entry.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -78,6 +84,8 @@ pub struct RegistryEntry {
     pub hidden: bool,
     pub category: bool,
     pub aliases: Vec<String>,
+    /// Home Assistant label ids (for `exposure = "label:<id>"`).
+    pub labels: Vec<String>,
 }
 
 /// The registry entries that change discovery (hidden, config/diagnostic, aliased),
@@ -101,6 +109,8 @@ pub fn registry_entries(listing: &str) -> Result<Registry, String> {
         entity_category: Option<IgnoredAny>,
         #[serde(default)]
         aliases: Option<Vec<Option<String>>>,
+        #[serde(default)]
+        labels: Option<Vec<Option<String>>>,
     }
     let raw: Vec<Raw> = serde_json::from_str(listing)
         .map_err(|e| format!("entity registry listing is not what Home Assistant sends: {e}"))?;
@@ -118,6 +128,7 @@ pub fn registry_entries(listing: &str) -> Result<Registry, String> {
                 hidden: r.hidden_by.is_some(),
                 category: r.entity_category.is_some(),
                 aliases,
+                labels: r.labels.unwrap_or_default().into_iter().flatten().collect(),
             };
             (entry != RegistryEntry::default()).then(|| (r.entity_id.into_owned(), entry))
         })
@@ -133,6 +144,15 @@ pub struct Discovered<'a> {
 
 /// Whether the user asked for this entity (filter and registry flags).
 pub fn exposed(entity_id: &str, config: &Config, registry: &Registry) -> bool {
+    match &config.exposure {
+        Exposure::Filter => {}
+        Exposure::Label(label) => {
+            return registry
+                .get(entity_id)
+                .is_some_and(|e| !e.hidden && e.labels.iter().any(|l| l == label));
+        }
+        Exposure::Invalid(_) => return false,
+    }
     if config
         .filter
         .include_entities

@@ -165,6 +165,9 @@ fn context_for(state: &State, config: &Config, home: &dyn Home) -> Ctx {
 
 fn discover(d: &Directive, home: &dyn Home) -> Result<String, AlexaError> {
     let config = home.config();
+    if let crate::config::Exposure::Invalid(why) = &config.exposure {
+        home.warn("no entity is exposed", &[("reason", why)]);
+    }
     let index = home
         .states_of(&discovery::INDEX, Freshness::ForLookup)
         .map_err(|e| ha_error(d, &e))?;
@@ -219,7 +222,10 @@ fn discover(d: &Directive, home: &dyn Home) -> Result<String, AlexaError> {
         "discovery",
         &[("endpoints", &found.endpoints.len().to_string())],
     );
-    Ok(d.discover_response(&found.endpoints))
+    Ok(crate::wire::with_proactive(
+        config.accept_grant.proactive(),
+        || d.discover_response(&found.endpoints),
+    ))
 }
 
 fn accept_grant(d: &Directive) -> Result<Value, AlexaError> {
@@ -233,6 +239,21 @@ fn accept_grant(d: &Directive) -> Result<Value, AlexaError> {
     }
 }
 
+/// The registry entries exposure needs: none for `filter` (hidden entities stay
+/// controllable, as in Home Assistant), the labels for `label:<id>`.
+fn exposure_registry(config: &Config, home: &dyn Home) -> discovery::Registry {
+    if !config.exposure.needs_registry() {
+        return HashMap::new();
+    }
+    home.entity_registry()
+        .map_err(|e| format!("{e:?}"))
+        .and_then(|listing| discovery::registry_entries(&listing))
+        .unwrap_or_else(|e| {
+            home.warn("entity registry unavailable", &[("error", &e)]);
+            HashMap::new()
+        })
+}
+
 /// The addressed entity, checked against the filter; NO_SUCH_ENDPOINT otherwise.
 fn target(
     d: &Directive,
@@ -244,7 +265,7 @@ fn target(
         .entity_id()
         .ok_or_else(|| AlexaError::invalid_directive("the directive has no endpoint"))?;
     let endpoint_id = d.endpoint_id.as_deref().unwrap_or_default();
-    if !discovery::exposed(&entity_id, config, &HashMap::new()) {
+    if !discovery::exposed(&entity_id, config, &exposure_registry(config, home)) {
         return Err(AlexaError::no_such_endpoint(endpoint_id));
     }
     home.state(&entity_id, freshness)

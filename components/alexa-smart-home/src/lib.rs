@@ -11,6 +11,7 @@
 //! - [`discovery`]: endpoints, names, filter/registry, Amazon's limits
 //! - [`wire`]: the Discover.Response wire format (typed serialisation)
 //! - [`properties`]: state -> context properties
+//! - [`change_report`]: state change -> ChangeReport / DoorbellPress (for `lee reporter`)
 //! - [`directives`]: directive -> service-call plan, per interface
 //! - [`errors`]: Alexa error types and Home Assistant failure mapping
 //! - [`config`]: `filter` / `entity_config` with Home Assistant's semantics
@@ -20,6 +21,7 @@
 //! answers INVALID_DIRECTIVE); every other outcome, including Home Assistant failures,
 //! is a complete Alexa message built here.
 
+pub mod change_report;
 pub mod clock;
 pub mod config;
 pub mod directives;
@@ -50,12 +52,21 @@ use crate::message::Directive;
 
 pub struct AlexaSmartHome;
 
-/// Every `alexa:` route: Discovery, ReportState, every controller, AcceptGrant.
+/// Every `alexa:` route: Discovery, ReportState, every controller, AcceptGrant, and
+/// `alexa:lee/StateChanged` (what a state change means for Alexa, asked by `lee reporter`).
 const ROUTES: Routes = &[("alexa:*", Handler::Invocation(handle_directive))];
 
 lee_sdk::component!(AlexaSmartHome, ROUTES);
 
 fn handle_directive(invocation: &Invocation) -> Result<String, Failure> {
     let directive = Directive::parse(&invocation.event).map_err(Failure::InvalidRequest)?;
+    if directive.namespace == "lee" {
+        return match directive.name.as_str() {
+            "StateChanged" => change_report::handle(&directive, &host::HostHome),
+            "Endpoints" => Ok(change_report::endpoints(&directive, &host::HostHome)),
+            other => Err(format!("unknown lee request {other:?}")),
+        }
+        .map_err(Failure::InvalidRequest);
+    }
     Ok(handler::handle(&directive, &host::HostHome))
 }

@@ -4,12 +4,34 @@
 //! of it cost one allocation per key and made discovery allocation-bound inside wasm.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 use serde_json::json;
 
 use crate::model::{Cap, ModeCap, Name, RangeCap, ThermostatCap};
+
+thread_local! {
+    /// Whether proactive events are on while endpoints are serialised (see
+    /// [`with_proactive`]).
+    static PROACTIVE: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Serialises with `proactivelyReported` telling the truth: true for every reported
+/// property (and the doorbell) when `lee reporter` holds the grant, false otherwise. A
+/// scoped setting rather than a field, so every serialiser deep inside an endpoint sees
+/// it without threading a flag through each of them.
+pub fn with_proactive<T>(on: bool, f: impl FnOnce() -> T) -> T {
+    let before = PROACTIVE.with(|p| p.replace(on));
+    let out = f();
+    PROACTIVE.with(|p| p.set(before));
+    out
+}
+
+fn proactive() -> bool {
+    PROACTIVE.with(Cell::get)
+}
 
 /// One discovery endpoint.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,7 +83,8 @@ pub struct Interface<'a> {
     pub locale: &'a str,
 }
 
-/// The properties an interface reports (retrievable, not proactively reported).
+/// The properties an interface reports: retrievable, and proactively reported exactly
+/// when proactive events are on (the reporter sends a ChangeReport for each of them).
 fn reported(cap: &Cap) -> Cow<'static, [&'static str]> {
     let fixed: &'static [&'static str] = match cap {
         Cap::Power => &["powerState"],
@@ -145,7 +168,7 @@ impl Serialize for Interface<'_> {
             )?,
             Cap::Playback { operations } => m.serialize_entry("supportedOperations", operations)?,
             Cap::Input { inputs } => m.serialize_entry("inputs", &Inputs(inputs))?,
-            Cap::Doorbell => m.serialize_entry("proactivelyReported", &true)?,
+            Cap::Doorbell => m.serialize_entry("proactivelyReported", &proactive())?,
             Cap::PresenceDetection => m.serialize_entry(
                 "configuration",
                 &json!({"detectionMethods": ["VIDEO"], "detectionModes": {
@@ -160,7 +183,7 @@ impl Serialize for Interface<'_> {
     }
 }
 
-/// `{"supported": [{"name": ..}], "proactivelyReported": false, "retrievable": true}`.
+/// `{"supported": [{"name": ..}], "proactivelyReported": <mode>, "retrievable": true}`.
 struct Reportable<'a>(&'a [&'static str]);
 
 impl Serialize for Reportable<'_> {
@@ -177,7 +200,7 @@ impl Serialize for Reportable<'_> {
         }
         let mut m = s.serialize_map(Some(3))?;
         m.serialize_entry("supported", &Supported(self.0))?;
-        m.serialize_entry("proactivelyReported", &false)?;
+        m.serialize_entry("proactivelyReported", &proactive())?;
         m.serialize_entry("retrievable", &true)?;
         m.end()
     }

@@ -1,6 +1,7 @@
 //! The config capability (`lee:gateway/config`): a component's own settings, from its
 //! manifest `config` table with `LEE_<COMPONENT>_<KEY>` environment overrides applied
-//! once at load time.
+//! once at load time, and the few settings the issue names process-wide
+//! ([`SHARED_ENV`], e.g. `LEE_ACCEPT_GRANT`) for every component whose table has the key.
 
 use std::sync::Arc;
 
@@ -9,6 +10,10 @@ use wasmtime::component::{HasSelf, Linker};
 
 use super::shape::{Capability, ComponentInfo, Init, NoGrant, Scope};
 use crate::bindings::gateway::config as wit;
+
+/// Config keys with a process-wide environment name, used when the component-specific
+/// `LEE_<COMPONENT>_<KEY>` is not set (the host reads the same names itself).
+pub const SHARED_ENV: &[(&str, &str)] = &[("accept_grant", "LEE_ACCEPT_GRANT")];
 
 /// Builds the config a component sees: the manifest table, then environment overrides
 /// (`LEE_SCRIPTS_DEFAULT_VARIABLES` overrides `default_variables` of component `scripts`).
@@ -23,7 +28,11 @@ pub fn component_config(
         .collect();
     let prefix = format!("LEE_{}_", env_name(component_id));
     for key in table.keys() {
-        if let Some(value) = env(&format!("{prefix}{}", env_name(key))) {
+        let shared = SHARED_ENV.iter().find(|(k, _)| k == key).map(|(_, n)| *n);
+        if let Some(value) = env(&format!("{prefix}{}", env_name(key)))
+            .or_else(|| shared.and_then(&env))
+            .filter(|v| !v.trim().is_empty())
+        {
             config.insert(key.clone(), Value::String(value));
         }
     }
@@ -115,5 +124,23 @@ mod tests {
         });
         assert_eq!(config["limit"], Value::String("7".into()));
         assert_eq!(config["default_variables"], Value::String("{}".into()));
+    }
+
+    #[test]
+    fn shared_names_apply_below_component_names() {
+        let table: toml::Table = toml::from_str("accept_grant = 'accept'").unwrap();
+        let shared = |name: &str| (name == "LEE_ACCEPT_GRANT").then(|| "relay".to_string());
+        let config = component_config("alexa-smart-home", &table, shared);
+        assert_eq!(config["accept_grant"], Value::String("relay".into()));
+        let both = |name: &str| match name {
+            "LEE_ACCEPT_GRANT" => Some("relay".to_string()),
+            "LEE_ALEXA_SMART_HOME_ACCEPT_GRANT" => Some("forward".to_string()),
+            _ => None,
+        };
+        let config = component_config("alexa-smart-home", &table, both);
+        assert_eq!(config["accept_grant"], Value::String("forward".into()));
+        let none = component_config("alexa-smart-home", &table, |_| None);
+        assert_eq!(config.len(), none.len());
+        assert_eq!(none["accept_grant"], Value::String("accept".into()));
     }
 }

@@ -165,6 +165,11 @@ impl HaCache {
         lock(&self.templates).retain(|_, _, stored| stored.elapsed() < Duration::from_secs(1));
     }
 
+    /// Drops every cached registry listing (Home Assistant said a registry changed).
+    pub fn invalidate_registries(&self) {
+        lock(&self.registries).clear();
+    }
+
     pub fn registry(&self, key: &str, max_age: Duration) -> Option<Arc<Listing>> {
         let result = lock(&self.registries).get(key, max_age).cloned();
         self.count(result)

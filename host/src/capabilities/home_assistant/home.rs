@@ -540,6 +540,13 @@ impl HomeAssistant {
 
     /// Is the circuit breaker refusing calls now? (Smart Home directives then answer
     /// BRIDGE_UNREACHABLE at once.)
+    /// Drops every cached state and registry listing: `lee reporter` heard from Home
+    /// Assistant that entities or registries changed, and the next read must see it.
+    pub fn invalidate_cache(&self) {
+        self.cache.invalidate_after_write(None);
+        self.cache.invalidate_registries();
+    }
+
     pub fn breaker_open(&self) -> bool {
         self.http.as_ref().is_some_and(|h| h.breaker.is_open())
     }
