@@ -31,6 +31,8 @@ pub const ALEXA_BUDGET: Duration = Duration::from_millis(7_500);
 pub const ANSWER_MARGIN: Duration = Duration::from_millis(200);
 /// Time kept back before the Lambda deadline to send the answer.
 pub const LAMBDA_MARGIN: Duration = Duration::from_millis(250);
+/// Longest an invocation waits for the configured token from SSM when it has none yet.
+pub const SSM_BUDGET: Duration = Duration::from_millis(1_000);
 /// Budget when neither Lambda nor Alexa sets one (local `lee invoke` of a lee event).
 pub const DEFAULT_BUDGET: Duration = Duration::from_secs(30);
 
@@ -152,6 +154,13 @@ impl Gateway {
             ));
         }
         tracing::debug!(request_id, route = %classified.route, "event classified");
+        if classified.token.is_none() {
+            // A token from SSM that could not be read at init is tried again (rate limited).
+            let budget = deadline.saturating_duration_since(Instant::now()) / 4;
+            self.home_assistant()
+                .configured_token(budget.min(SSM_BUDGET))
+                .await;
+        }
 
         let response = if classified.route.as_str() == "lee:health" {
             let sources = health::Sources {

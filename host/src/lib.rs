@@ -6,8 +6,9 @@
 //! one registration table), `runtime` (engine, manifest, loading, Stores), `event` +
 //! `router` + `envelope` + `response` (protocols), `gateway` (the one code path) with
 //! `health` and `response_cache`, `ttl_map` (every expiring map), `settings`, `logging`,
-//! and `cli` / `lambda` (front ends).
+//! `aws` (SSM parameter, X-Ray without an SDK), and `cli` / `lambda` (front ends).
 
+pub mod aws;
 pub mod bindings;
 pub mod capabilities;
 pub mod cli;

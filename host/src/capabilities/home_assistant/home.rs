@@ -15,6 +15,7 @@ use super::aliases;
 use super::cache::{HaCache, Listing};
 use super::call::{CallContext, CallStats, Feed};
 use super::client::{Body, HaHttp};
+use super::configured::ConfiguredToken;
 use super::error::HaError;
 use super::states::{
     MAX_ENTITY_ID, State, StateQuery, parse_state, parse_states, project_array, valid_entity_id,
@@ -65,7 +66,7 @@ pub struct HomeAssistant {
     /// How Home Assistant's certificate is checked: `verified`, `pinned`, `off`.
     tls_mode: &'static str,
     tls: Arc<rustls::ClientConfig>,
-    configured_token: Option<Secret>,
+    configured_token: ConfiguredToken,
     cache: HaCache,
     accepted: AcceptedTokens,
 }
@@ -122,7 +123,7 @@ impl HomeAssistant {
             shown_url: settings.ha_url_shown(),
             tls_mode,
             tls,
-            configured_token: settings.ha_token.clone(),
+            configured_token: ConfiguredToken::new(settings),
             cache: HaCache::default(),
             accepted: AcceptedTokens::default(),
         })
@@ -135,11 +136,17 @@ impl HomeAssistant {
 
     /// The token a call uses: the request's bearer token first, then the configured one.
     pub fn choose_token<'a>(&'a self, request_token: Option<&'a Secret>) -> Option<&'a Secret> {
-        request_token.or(self.configured_token.as_ref())
+        request_token.or(self.configured_token.get())
     }
 
     fn http(&self) -> Result<&HaHttp, HaError> {
         self.http.as_ref().ok_or(HaError::NotConfigured)
+    }
+
+    /// The configured token, reading it from SSM now (within `budget`) if it comes from
+    /// there and is not known yet.
+    pub async fn configured_token(&self, budget: Duration) -> Option<&Secret> {
+        self.configured_token.ensure(budget).await
     }
 
     /// Has Home Assistant accepted `token` within the last five minutes? Only then may
@@ -459,7 +466,7 @@ impl HomeAssistant {
     /// configuration, concurrently), within `budget`. Without a configured token there is
     /// nothing to warm with.
     pub async fn warm_up(&self, budget: Duration) {
-        let Some(token) = self.configured_token.as_ref() else {
+        let Some(token) = self.configured_token.ensure(budget).await else {
             return;
         };
         let stats = CallStats::default();
@@ -487,7 +494,14 @@ impl HomeAssistant {
     /// the configured token before `deadline`, and how fast.
     pub async fn probe(&self, deadline: Instant) -> Value {
         let started = Instant::now();
-        match self.configured_token.as_ref() {
+        let budget = deadline
+            .saturating_duration_since(started)
+            .min(Duration::from_secs(1));
+        match self.configured_token.ensure(budget).await {
+            None if self.configured_token.is_configured() => json!({
+                "reachable": false,
+                "error": "the configured token could not be read from HOME_ASSISTANT_TOKEN_SSM",
+            }),
             None => json!({"reachable": false, "error": "no Home Assistant token configured"}),
             Some(_) if self.http.is_none() => {
                 json!({"reachable": false, "error": "HOME_ASSISTANT_URL is not set"})
@@ -526,7 +540,8 @@ impl HomeAssistant {
     pub fn describe(&self) -> Value {
         json!({
             "configured": self.http.is_some(),
-            "token_configured": self.configured_token.is_some(),
+            "token_configured": self.configured_token.is_configured(),
+            "token": self.configured_token.describe(),
             "breaker": self.http.as_ref().map(|h| h.breaker.describe()),
             "tls": {
                 "certificate": self.tls_mode,
