@@ -66,6 +66,8 @@ pub struct HomeAssistant {
     /// How Home Assistant's certificate is checked: `verified`, `pinned`, `off`.
     tls_mode: &'static str,
     tls: Arc<rustls::ClientConfig>,
+    /// `HOME_ASSISTANT_CLIENT_CERT`, when a client certificate is presented.
+    client_certificate: Option<String>,
     configured_token: ConfiguredToken,
     cache: HaCache,
     accepted: AcceptedTokens,
@@ -123,6 +125,10 @@ impl HomeAssistant {
             shown_url: settings.ha_url_shown(),
             tls_mode,
             tls,
+            client_certificate: settings
+                .client_cert
+                .as_ref()
+                .map(|p| p.display().to_string()),
             configured_token: ConfiguredToken::new(settings),
             cache: HaCache::default(),
             accepted: AcceptedTokens::default(),
@@ -403,6 +409,7 @@ impl HomeAssistant {
         let result = websocket::run_commands(
             &http.base_url,
             self.tls.clone(),
+            &http.extra_headers,
             &http.breaker,
             ctx,
             &commands,
@@ -545,6 +552,7 @@ impl HomeAssistant {
             "breaker": self.http.as_ref().map(|h| h.breaker.describe()),
             "tls": {
                 "certificate": self.tls_mode,
+                "client_certificate": self.client_certificate,
                 "last_rejection": self.http.as_ref().and_then(|h| {
                     h.certificate_error.lock().unwrap_or_else(|p| p.into_inner()).clone()
                 }),
