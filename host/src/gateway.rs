@@ -1,5 +1,5 @@
 //! The one code path every event takes, in Lambda and in `lee invoke`: classify, pick
-//! the deadline, route to a component (or the host's own health report), run it, and
+//! the deadline, route to a component (or the host's own health and doctor reports), run it, and
 //! answer in the caller's protocol whatever happened.
 
 use std::path::Path;
@@ -162,7 +162,9 @@ impl Gateway {
                 .await;
         }
 
-        let response = if classified.route.as_str() == "lee:health" {
+        let response = if classified.route.as_str() == "lee:doctor" {
+            Response::from_value(&crate::doctor::event(self, deadline).await)
+        } else if classified.route.as_str() == "lee:health" {
             let sources = health::Sources {
                 settings: &self.settings,
                 registry: &self.registry,
@@ -176,6 +178,25 @@ impl Gateway {
         };
         timings.total_us = started.elapsed().as_micros() as u64;
         Ok(Outcome { response, timings })
+    }
+
+    /// Runs the component serving the lee event `route` (e.g. `lee:explain-discovery`)
+    /// with the configured token, for `lee doctor`.
+    pub async fn explain(&self, route: &str, deadline: Instant) -> Response {
+        let action = route.trim_start_matches("lee:");
+        let text = json!({ "lee": action }).to_string();
+        let (event, classified) = match Event::parse(text)
+            .map_err(|e| e.to_string())
+            .and_then(|event| {
+                let classified = router::classify(event.json()).map_err(|e| e.to_string())?;
+                Ok((event, classified))
+            }) {
+            Ok(parsed) => parsed,
+            Err(e) => return Response::from_value(&json!({ "error": e })),
+        };
+        let mut timings = Timings::default();
+        self.run_component(&event, &classified, "lee-doctor", deadline, &mut timings)
+            .await
     }
 
     /// An event that could not be classified still gets an answer in its protocol when

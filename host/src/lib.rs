@@ -5,13 +5,14 @@
 //! Tree: `bindings` (the WIT, generated), `capabilities` (one module per WIT import,
 //! one registration table), `runtime` (engine, manifest, loading, Stores), `event` +
 //! `router` + `envelope` + `response` (protocols), `gateway` (the one code path) with
-//! `health` and `response_cache`, `ttl_map` (every expiring map), `settings`, `logging`,
+//! `health`, `doctor` and `response_cache`, `ttl_map` (every expiring map), `settings`, `logging`,
 //! `aws` (SSM parameter, X-Ray without an SDK), and `cli` / `lambda` (front ends).
 
 pub mod aws;
 pub mod bindings;
 pub mod capabilities;
 pub mod cli;
+pub mod doctor;
 pub mod envelope;
 pub mod event;
 pub mod gateway;

@@ -543,6 +543,29 @@ impl HomeAssistant {
         }
     }
 
+    /// `GET path` with `ctx`'s token, for `lee doctor` (its pings, `/api/config`).
+    pub async fn get(&self, ctx: CallContext<'_>, path: &str) -> Result<Vec<u8>, HaError> {
+        self.send(ctx, Method::GET, path, Body::None).await
+    }
+
+    /// Where Home Assistant is (base URL, userinfo removed) and the TLS configuration
+    /// lee connects with, for `lee doctor`'s certificate check.
+    pub fn endpoint(&self) -> Option<(&str, Arc<rustls::ClientConfig>)> {
+        self.http
+            .as_ref()
+            .map(|h| (h.base_url.as_str(), self.tls.clone()))
+    }
+
+    /// How Home Assistant's certificate is checked: `verified`, `pinned` or `off`.
+    pub fn tls_mode(&self) -> &'static str {
+        self.tls_mode
+    }
+
+    /// Where the configured token comes from (environment, SSM) and whether it is known.
+    pub fn token_source(&self) -> Value {
+        self.configured_token.describe()
+    }
+
     /// Cache and breaker state for the health event.
     pub fn describe(&self) -> Value {
         json!({
