@@ -259,7 +259,7 @@ pub fn discover_observed<'a, E>(
         let by_id: HashMap<&str, &State> =
             states.iter().map(|s| (s.entity_id.as_str(), s)).collect();
         for id in ids {
-            let Some(s) = by_id.get(id) else {
+            let Some(&s) = by_id.get(id) else {
                 // Gone between the index and the read: Home Assistant removed it.
                 continue;
             };

@@ -27,6 +27,11 @@ const TOKEN_BUDGET: Duration = Duration::from_secs(2);
 /// What to tell the operator about a failed call.
 fn advice(error: &HaError) -> String {
     match error {
+        HaError::Unauthorized(403) => "Home Assistant (or a proxy in front of it) refused the \
+             request (HTTP 403): behind Cloudflare Access or a similar proxy, check \
+             HOME_ASSISTANT_HEADERS; otherwise the token lacks the rights (an admin user's \
+             long-lived access token is needed)"
+            .to_string(),
         HaError::Unauthorized(status) => format!(
             "Home Assistant rejected the token (HTTP {status}): create a long-lived access \
              token in your Home Assistant profile (Security tab) and set it again"

@@ -19,17 +19,17 @@ pub fn check(report: &mut Report, lookup: &dyn Fn(&str) -> Option<String>) {
             .copied()
             .filter(|n| set(n).is_some())
             .collect();
-        let Some(first) = present.first() else {
+        let Some(&first) = present.first() else {
             continue;
         };
         let value = match (setting.secret, set(first)) {
             (true, _) | (_, None) => Value::from("[set]"),
-            (false, Some(v)) if *first == "HOME_ASSISTANT_URL" || *first == "BASE_URL" => {
+            (false, Some(v)) if first == "HOME_ASSISTANT_URL" || first == "BASE_URL" => {
                 Value::from(without_userinfo(v.trim()))
             }
             (false, Some(v)) => Value::from(v),
         };
-        let alias = setting.names.first() != Some(first);
+        let alias = setting.names.first() != Some(&first);
         if alias {
             aliases.push(format!("{first} (use {})", setting.names[0]));
         }
