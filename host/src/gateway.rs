@@ -185,15 +185,16 @@ impl Gateway {
     pub async fn explain(&self, route: &str, deadline: Instant) -> Response {
         let action = route.trim_start_matches("lee:");
         let text = json!({ "lee": action }).to_string();
-        let (event, classified) = match Event::parse(text)
-            .map_err(|e| e.to_string())
-            .and_then(|event| {
-                let classified = router::classify(event.json()).map_err(|e| e.to_string())?;
-                Ok((event, classified))
-            }) {
-            Ok(parsed) => parsed,
-            Err(e) => return Response::from_value(&json!({ "error": e })),
-        };
+        let (event, classified) =
+            match Event::parse(text)
+                .map_err(|e| e.to_string())
+                .and_then(|event| {
+                    let classified = router::classify(event.json()).map_err(|e| e.to_string())?;
+                    Ok((event, classified))
+                }) {
+                Ok(parsed) => parsed,
+                Err(e) => return Response::from_value(&json!({ "error": e })),
+            };
         let mut timings = Timings::default();
         self.run_component(&event, &classified, "lee-doctor", deadline, &mut timings)
             .await

@@ -168,19 +168,34 @@ fn every_check_passes_on_the_demo_home_and_matches_home_assistant() {
 
     let (text, _) = doctor(&harness_env(ha), false);
     let text = String::from_utf8_lossy(&text.stdout).into_owned();
-    assert!(text.contains("Discovery: what each entity becomes"), "{text}");
+    assert!(
+        text.contains("Discovery: what each entity becomes"),
+        "{text}"
+    );
     assert!(text.contains("no check failed"), "{text}");
-    assert!(text.lines().any(|l| l.contains("sun.sun") && l.contains("unsupported_domain")));
+    assert!(
+        text.lines()
+            .any(|l| l.contains("sun.sun") && l.contains("unsupported_domain"))
+    );
     assert_absent(&text, &ha.token, "doctor text");
     assert_absent(&report.to_string(), &ha.token, "doctor json");
-    assert_absent(&String::from_utf8_lossy(&output.stderr), &ha.token, "stderr");
+    assert_absent(
+        &String::from_utf8_lossy(&output.stderr),
+        &ha.token,
+        "stderr",
+    );
 }
 
 #[test]
 fn the_synthetic_home_lists_what_the_300_endpoint_cap_drops_with_its_rank() {
     let ha = HomeAssistant::synthetic();
     let (output, report) = doctor(&harness_env(ha), true);
-    assert_eq!(status(&report, "discovery"), "warn", "{}", detail(&report, "discovery"));
+    assert_eq!(
+        status(&report, "discovery"),
+        "warn",
+        "{}",
+        detail(&report, "discovery")
+    );
     assert_eq!(output.status.code(), Some(0), "a warning is not a failure");
     let discovery = &report["discovery"];
     assert_eq!(discovery["endpoints"], 300);
@@ -194,7 +209,11 @@ fn the_synthetic_home_lists_what_the_300_endpoint_cap_drops_with_its_rank() {
     assert_eq!(discovery["counts"]["dropped"], dropped.len());
     let mut ranks: Vec<u64> = dropped.iter().filter_map(|e| e["rank"].as_u64()).collect();
     ranks.sort_unstable();
-    assert_eq!(ranks.len(), dropped.len(), "every dropped entity has a rank");
+    assert_eq!(
+        ranks.len(),
+        dropped.len(),
+        "every dropped entity has a rank"
+    );
     assert_eq!(ranks[0], 301, "ranks continue after the 300 kept");
     assert!(
         dropped[0]["reason"]
@@ -210,12 +229,19 @@ fn a_rejected_token_fails_with_what_to_do_and_is_never_printed() {
     let ha = HomeAssistant::get();
     let wrong = "wrong-token-7f3e9c1d";
     let (output, report) = doctor(
-        &[("HOME_ASSISTANT_URL", &ha.url), ("HOME_ASSISTANT_TOKEN", wrong)],
+        &[
+            ("HOME_ASSISTANT_URL", ha.url.as_str()),
+            ("HOME_ASSISTANT_TOKEN", wrong),
+        ],
         true,
     );
     assert_eq!(output.status.code(), Some(1), "{report:#}");
     assert_eq!(report["ok"], false);
-    assert_eq!(status(&report, "reachable"), "ok", "Home Assistant answered");
+    assert_eq!(
+        status(&report, "reachable"),
+        "ok",
+        "Home Assistant answered"
+    );
     assert_eq!(status(&report, "token"), "fail");
     let why = detail(&report, "token");
     assert!(
@@ -225,7 +251,10 @@ fn a_rejected_token_fails_with_what_to_do_and_is_never_printed() {
     assert_absent(&report.to_string(), wrong, "doctor json");
     assert_absent(&String::from_utf8_lossy(&output.stderr), wrong, "stderr");
     let (text, _) = doctor(
-        &[("HOME_ASSISTANT_URL", &ha.url), ("HOME_ASSISTANT_TOKEN", wrong)],
+        &[
+            ("HOME_ASSISTANT_URL", ha.url.as_str()),
+            ("HOME_ASSISTANT_TOKEN", wrong),
+        ],
         false,
     );
     let text = String::from_utf8_lossy(&text.stdout).into_owned();
@@ -238,7 +267,10 @@ fn an_unreachable_home_assistant_fails_with_the_url_it_tried() {
     let ha = HomeAssistant::get();
     let url = format!("http://user:pass@127.0.0.1:{}", closed_port());
     let (output, report) = doctor(
-        &[("HOME_ASSISTANT_URL", &url), ("HOME_ASSISTANT_TOKEN", &ha.token)],
+        &[
+            ("HOME_ASSISTANT_URL", url.as_str()),
+            ("HOME_ASSISTANT_TOKEN", ha.token.as_str()),
+        ],
         true,
     );
     assert_eq!(output.status.code(), Some(1), "{report:#}");
@@ -278,7 +310,10 @@ fn an_untrusted_certificate_fails_and_a_pinned_one_passes_with_its_expiry() {
     let front = TlsFront::start(&leaf).expect("TLS front");
     let url = front.url();
     let (output, report) = doctor(
-        &[("HOME_ASSISTANT_URL", &url), ("HOME_ASSISTANT_TOKEN", &ha.token)],
+        &[
+            ("HOME_ASSISTANT_URL", url.as_str()),
+            ("HOME_ASSISTANT_TOKEN", ha.token.as_str()),
+        ],
         true,
     );
     assert_eq!(output.status.code(), Some(1), "{report:#}");
@@ -300,7 +335,11 @@ fn an_untrusted_certificate_fails_and_a_pinned_one_passes_with_its_expiry() {
     assert_eq!(tls["status"], "ok", "{tls}");
     assert_eq!(tls["data"]["mode"], "pinned");
     assert_eq!(tls["data"]["expires_unix"], 1_893_456_000, "2030-01-01");
-    assert!(tls["detail"].as_str().is_some_and(|d| d.contains("expires in")));
+    assert!(
+        tls["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("expires in"))
+    );
     // REST and websocket both went through the pinned TLS front.
     assert_eq!(status(&report, "websocket"), "ok");
     assert_eq!(status(&report, "discovery"), "ok");
@@ -311,8 +350,8 @@ fn bad_settings_and_deprecated_names_are_reported() {
     let ha = HomeAssistant::get();
     let (output, report) = doctor(
         &[
-            ("HOME_ASSISTANT_URL", &ha.url),
-            ("HOME_ASSISTANT_TOKEN", &ha.token),
+            ("HOME_ASSISTANT_URL", ha.url.as_str()),
+            ("HOME_ASSISTANT_TOKEN", ha.token.as_str()),
             ("HOME_ASSISTANT_TIMEOUT_MS", "soon"),
         ],
         true,
@@ -323,7 +362,10 @@ fn bad_settings_and_deprecated_names_are_reported() {
 
     // The docs Lambda's names work, and the doctor says which ones to move to.
     let (output, report) = doctor(
-        &[("BASE_URL", &ha.url), ("LONG_LIVED_ACCESS_TOKEN", &ha.token)],
+        &[
+            ("BASE_URL", ha.url.as_str()),
+            ("LONG_LIVED_ACCESS_TOKEN", ha.token.as_str()),
+        ],
         true,
     );
     assert_eq!(output.status.code(), Some(0), "{report:#}");
@@ -343,7 +385,10 @@ fn the_lambda_doctor_event_gives_the_same_report_with_secrets_redacted() {
     let env = [
         ("HOME_ASSISTANT_URL", ha.url.as_str()),
         ("HOME_ASSISTANT_TOKEN", ha.token.as_str()),
-        ("HOME_ASSISTANT_HEADERS", r#"{"CF-Access-Client-Secret": "cf-secret-93b1"}"#),
+        (
+            "HOME_ASSISTANT_HEADERS",
+            r#"{"CF-Access-Client-Secret": "cf-secret-93b1"}"#,
+        ),
         ("LEE_LOG", "debug"),
     ];
     let run = run_lambda(
@@ -364,7 +409,10 @@ fn the_lambda_doctor_event_gives_the_same_report_with_secrets_redacted() {
             .is_some_and(|e| !e.is_empty())
     );
     let text = report.to_string();
-    assert!(text.contains("HOME_ASSISTANT_HEADERS"), "the header setting is named");
+    assert!(
+        text.contains("HOME_ASSISTANT_HEADERS"),
+        "the header setting is named"
+    );
     for secret in [ha.token.as_str(), "cf-secret-93b1"] {
         assert_absent(&text, secret, "doctor event");
         assert_absent(&run.stderr, secret, "lambda stderr");

@@ -111,7 +111,12 @@ fn headers_and_a_client_certificate_get_lee_through_rest_and_websocket() {
     let endpoints = discovery.response["event"]["payload"]["endpoints"]
         .as_array()
         .map_or(0, Vec::len);
-    assert!(endpoints > 10, "{}\n{}", discovery.response, discovery.stderr);
+    assert!(
+        endpoints > 10,
+        "{}\n{}",
+        discovery.response,
+        discovery.stderr
+    );
     let health = lee.invoke(&json!({"lee": "health"})).expect("health");
     assert_eq!(health.response["home_assistant"]["reachable"], true);
     assert_eq!(

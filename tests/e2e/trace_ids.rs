@@ -41,7 +41,9 @@ fn every_line_of_an_invocation_carries_its_trace_id() {
             .filter(|l| l["fields"]["request_id"] == id)
             .collect();
         assert!(
-            named.iter().any(|l| l["fields"]["message"] == "invocation done"),
+            named
+                .iter()
+                .any(|l| l["fields"]["message"] == "invocation done"),
             "{id}: {}",
             tail(&run.stderr)
         );
@@ -65,8 +67,10 @@ fn every_line_of_an_invocation_carries_its_trace_id() {
     }
     // A component's own log line (alexa-smart-home's "discovery") is inside the span too.
     assert!(
-        lines.iter().any(|l| l["fields"]["component"] == "alexa-smart-home"
-            && l["span"]["trace_id"] == trace_id_for(ids[1])),
+        lines
+            .iter()
+            .any(|l| l["fields"]["component"] == "alexa-smart-home"
+                && l["span"]["trace_id"] == trace_id_for(ids[1])),
         "{}",
         tail(&run.stderr)
     );

@@ -86,10 +86,12 @@ impl TlsFront {
         roots
             .add(CertificateDer::from(client_ca.to_vec()))
             .context("client CA")?;
-        let verifier =
-            rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
-                .build()
-                .context("client verifier")?;
+        let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+            Arc::new(roots),
+            provider.clone(),
+        )
+        .build()
+        .context("client verifier")?;
         let key = PrivateKeyDer::from(PrivatePkcs8KeyDer::from(identity.key_der.clone()));
         let config = rustls::ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()

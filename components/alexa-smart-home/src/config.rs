@@ -244,7 +244,11 @@ mod tests {
         assert!(!case6.allows("light.c"));
         assert_eq!(case6.rejection("light.a"), None);
         assert_eq!(case6.rejection("light.b"), Some("exclude_entities"));
-        assert!(case6.rejection("light.c").is_some_and(|r| r.starts_with("not matched")));
+        assert!(
+            case6
+                .rejection("light.c")
+                .is_some_and(|r| r.starts_with("not matched"))
+        );
         assert_eq!(only_exclude.rejection("light.x"), Some("exclude_domains"));
         assert_eq!(
             only_exclude.rejection("switch.a_debug"),

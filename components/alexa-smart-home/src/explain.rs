@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use crate::discovery::{self, MAX_ENDPOINTS, Outcome};
 use crate::handler::{Home, discovery_context};
 use crate::interfaces;
+use crate::model::Attrs;
 
 /// Every entity, without attributes (the ids are enough to say a domain is unsupported).
 const EVERYTHING: Query<'static> = Query {
@@ -228,7 +229,12 @@ mod tests {
         );
 
         // The same endpoints as the Discovery answer, in the same number.
-        let answer = home.run(&directive("Alexa.Discovery", "Discover", None, json!({"scope": {"type": "BearerToken", "token": "t"}})));
+        let answer = home.run(&directive(
+            "Alexa.Discovery",
+            "Discover",
+            None,
+            json!({"scope": {"type": "BearerToken", "token": "t"}}),
+        ));
         let discovered: Vec<String> = answer["event"]["payload"]["endpoints"]
             .as_array()
             .expect("endpoints")
@@ -238,7 +244,12 @@ mod tests {
         let explained: Vec<String> = entities
             .iter()
             .filter(|e| e["outcome"] == "endpoint")
-            .map(|e| e["endpoint"]["endpoint_id"].as_str().unwrap_or_default().to_string())
+            .map(|e| {
+                e["endpoint"]["endpoint_id"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string()
+            })
             .collect();
         let mut sorted = discovered.clone();
         sorted.sort();
@@ -251,10 +262,19 @@ mod tests {
         assert_eq!(outcome_of(&doc, &lights[1])["outcome"], "entity_category");
         let scene = entities
             .iter()
-            .find(|e| e["entity_id"].as_str().is_some_and(|i| i.starts_with("scene.")))
+            .find(|e| {
+                e["entity_id"]
+                    .as_str()
+                    .is_some_and(|i| i.starts_with("scene."))
+            })
             .expect("the demo home has scenes");
         assert_eq!(scene["outcome"], "filtered");
-        assert!(scene["reason"].as_str().unwrap_or_default().contains("exclude_domains"));
+        assert!(
+            scene["reason"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("exclude_domains")
+        );
         assert!(
             entities
                 .iter()
@@ -286,6 +306,10 @@ mod tests {
             .filter(|e| e["outcome"] == "dropped")
             .collect();
         assert!(!dropped.is_empty());
-        assert!(dropped.iter().all(|e| e["rank"].as_u64() > Some(MAX_ENDPOINTS as u64)));
+        assert!(
+            dropped
+                .iter()
+                .all(|e| e["rank"].as_u64() > Some(MAX_ENDPOINTS as u64))
+        );
     }
 }

@@ -27,12 +27,7 @@ pub fn checks(report: &mut Report, registry: &ComponentRegistry) {
     let mut rows = Vec::new();
     for entry in &manifest.components {
         let started = Instant::now();
-        match loader::load(
-            registry.engine(),
-            registry.capabilities(),
-            manifest,
-            entry,
-        ) {
+        match loader::load(registry.engine(), registry.capabilities(), manifest, entry) {
             Ok(component) => {
                 let denied = loader::ungranted_imports(&component.imports, &entry.grants);
                 rows.push(json!({

@@ -316,7 +316,9 @@ async fn certificate(
     let days = expiry.map(|at| (at - now_unix()) / 86_400);
     let checked = match mode {
         "pinned" => "pinned certificate (HOME_ASSISTANT_CERT_SHA256) matched",
-        "off" => "verification OFF (HOME_ASSISTANT_VERIFY_SSL=false): anyone on the path can read the token",
+        "off" => {
+            "verification OFF (HOME_ASSISTANT_VERIFY_SSL=false): anyone on the path can read the token"
+        }
         _ => "certificate verified",
     };
     let status = match (mode, days) {

@@ -43,10 +43,7 @@ pub fn check(report: &mut Report, lookup: &dyn Fn(&str) -> Option<String>) {
             "deprecated_alias": alias,
         }));
     }
-    let names: Vec<&str> = used
-        .iter()
-        .filter_map(|u| u["variable"].as_str())
-        .collect();
+    let names: Vec<&str> = used.iter().filter_map(|u| u["variable"].as_str()).collect();
     let data = json!({"used": used, "deprecated_aliases": aliases, "ignored": shadowed});
     let check = match Settings::from_lookup(|n| lookup(n)) {
         Err(e) => Check::new("configuration", Status::Fail, format!("{e:#}")),
@@ -105,7 +102,11 @@ mod tests {
             ("LONG_LIVED_ACCESS_TOKEN", "s3cret-token"),
         ]);
         assert_eq!(c.status, Status::Warn);
-        assert!(c.detail.contains("BASE_URL (use HOME_ASSISTANT_URL)"), "{}", c.detail);
+        assert!(
+            c.detail.contains("BASE_URL (use HOME_ASSISTANT_URL)"),
+            "{}",
+            c.detail
+        );
         let text = c.data.to_string();
         assert!(!text.contains("s3cret") && !text.contains("pw@"), "{text}");
         assert!(text.contains("https://ha.example.com"), "{text}");
