@@ -288,8 +288,13 @@ async fn certificate(
             .map_err(|e| {
                 tls::refused_client_certificate(&e)
                     .or_else(|| {
-                        tls::rejected_certificate(&e)
-                            .map(|r| format!("Home Assistant's certificate was rejected: {r}"))
+                        tls::rejected_certificate(&e).map(|r| {
+                            format!(
+                                "Home Assistant's certificate was rejected: {r}; a \
+                                     self-signed certificate can be pinned with \
+                                     HOME_ASSISTANT_CERT_SHA256"
+                            )
+                        })
                     })
                     .unwrap_or_else(|| format!("TLS handshake with {host}:{port} failed: {e}"))
             })?;
