@@ -1,4 +1,5 @@
-//! The `lee` command line: `lambda`, `invoke`, `reporter`, `precompile`, `components`. The same
+//! The `lee` command line: `lambda`, `invoke`, `reporter`, `precompile`, `components`, `doctor`,
+//! `new`. The same
 //! binary is shipped as the Lambda `bootstrap`.
 
 use std::io::Read;
@@ -72,6 +73,14 @@ pub enum Command {
         #[arg(long, default_value = ".")]
         dir: PathBuf,
     },
+    /// Check the configuration, Home Assistant, the components and explain Discovery; exit 1 when a check fails.
+    Doctor {
+        #[arg(long)]
+        components: Option<PathBuf>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// List components, routes, grants and real imports; exit 1 when the manifest is inconsistent.
     Components {
         dir: Option<PathBuf>,
@@ -109,6 +118,11 @@ pub async fn run(cli: Cli, process_start: Instant) -> anyhow::Result<i32> {
             return Ok(2);
         }
     };
+    if let Command::Doctor { components, json } = command {
+        // Before the settings are parsed: reporting a bad setting is the doctor's job.
+        crate::logging::init("error");
+        return Ok(crate::doctor::run(components, json).await);
+    }
     let settings = Settings::from_env()?;
     let debug = settings.debug;
     match command {
@@ -160,6 +174,7 @@ pub async fn run(cli: Cli, process_start: Instant) -> anyhow::Result<i32> {
             );
             Ok(0)
         }
+        Command::Doctor { .. } => Ok(2),
         Command::Components { dir, json } => {
             crate::logging::init("error");
             let dir = components_dir(dir, &settings);

@@ -1,5 +1,5 @@
 //! The one code path every event takes, in Lambda and in `lee invoke`: classify, pick
-//! the deadline, route to a component (or the host's own health report), run it, and
+//! the deadline, route to a component (or the host's own health and doctor reports), run it, and
 //! answer in the caller's protocol whatever happened.
 
 use std::path::Path;
@@ -31,6 +31,8 @@ pub const ALEXA_BUDGET: Duration = Duration::from_millis(7_500);
 pub const ANSWER_MARGIN: Duration = Duration::from_millis(200);
 /// Time kept back before the Lambda deadline to send the answer.
 pub const LAMBDA_MARGIN: Duration = Duration::from_millis(250);
+/// Longest an invocation waits for the configured token from SSM when it has none yet.
+pub const SSM_BUDGET: Duration = Duration::from_millis(1_000);
 /// Budget when neither Lambda nor Alexa sets one (local `lee invoke` of a lee event).
 pub const DEFAULT_BUDGET: Duration = Duration::from_secs(30);
 
@@ -152,8 +154,17 @@ impl Gateway {
             ));
         }
         tracing::debug!(request_id, route = %classified.route, "event classified");
+        if classified.token.is_none() {
+            // A token from SSM that could not be read at init is tried again (rate limited).
+            let budget = deadline.saturating_duration_since(Instant::now()) / 4;
+            self.home_assistant()
+                .configured_token(budget.min(SSM_BUDGET))
+                .await;
+        }
 
-        let response = if classified.route.as_str() == "lee:health" {
+        let response = if classified.route.as_str() == "lee:doctor" {
+            Response::from_value(&crate::doctor::event(self, deadline).await)
+        } else if classified.route.as_str() == "lee:health" {
             let sources = health::Sources {
                 settings: &self.settings,
                 registry: &self.registry,
@@ -180,6 +191,26 @@ impl Gateway {
         };
         timings.total_us = started.elapsed().as_micros() as u64;
         Ok(Outcome { response, timings })
+    }
+
+    /// Runs the component serving the lee event `route` (e.g. `lee:explain-discovery`)
+    /// with the configured token, for `lee doctor`.
+    pub async fn explain(&self, route: &str, deadline: Instant) -> Response {
+        let action = route.trim_start_matches("lee:");
+        let text = json!({ "lee": action }).to_string();
+        let (event, classified) =
+            match Event::parse(text)
+                .map_err(|e| e.to_string())
+                .and_then(|event| {
+                    let classified = router::classify(event.json()).map_err(|e| e.to_string())?;
+                    Ok((event, classified))
+                }) {
+                Ok(parsed) => parsed,
+                Err(e) => return Response::from_value(&json!({ "error": e })),
+            };
+        let mut timings = Timings::default();
+        self.run_component(&event, &classified, "lee-doctor", deadline, &mut timings)
+            .await
     }
 
     /// An event that could not be classified still gets an answer in its protocol when

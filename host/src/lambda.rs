@@ -1,12 +1,15 @@
 //! Lambda mode: the custom-runtime `bootstrap`. The gateway is built and Home Assistant
 //! caches are warmed during the init phase; each event then goes through
-//! [`Gateway::handle`](crate::gateway::Gateway::handle) with Lambda's deadline.
+//! [`Gateway::handle`](crate::gateway::Gateway::handle) with Lambda's deadline, inside a
+//! span that puts the request id and the X-Ray trace id (the Runtime API's
+//! `Lambda-Runtime-Trace-Id`, also `_X_AMZN_TRACE_ID`) on every log line it writes.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::value::RawValue;
+use tracing::Instrument;
 
 use crate::event::Event;
 use crate::gateway::{ALEXA_BUDGET, Gateway};
@@ -37,6 +40,13 @@ pub async fn run(gateway: Gateway, process_start: Instant) -> anyhow::Result<()>
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Box<RawValue>>| {
         let gateway = gateway.clone();
         let first = first.swap(false, std::sync::atomic::Ordering::Relaxed);
+        // Every log line of the invocation carries its request and trace ids (the span
+        // is at error level so no log filter drops it while keeping the lines).
+        let span = tracing::error_span!(
+            "invocation",
+            request_id = %event.context.request_id,
+            trace_id = event.context.xray_trace_id.as_deref().unwrap_or("-"),
+        );
         async move {
             let deadline = deadline_instant(event.context.deadline);
             let request_id = event.context.request_id.clone();
@@ -49,6 +59,7 @@ pub async fn run(gateway: Gateway, process_start: Instant) -> anyhow::Result<()>
             tracing::info!(request_id, timings = %serde_json::to_string(&outcome.timings).unwrap_or_default(), "invocation done");
             Ok::<Response, lambda_runtime::Error>(outcome.response)
         }
+        .instrument(span)
     }))
     .await
     .map_err(|e| anyhow::anyhow!("Lambda runtime stopped: {e}"))

@@ -5,12 +5,15 @@
 //! Tree: `bindings` (the WIT, generated), `capabilities` (one module per WIT import,
 //! one registration table), `runtime` (engine, manifest, loading, Stores), `event` +
 //! `router` + `envelope` + `response` (protocols), `gateway` (the one code path) with
-//! `health` and `response_cache`, `ttl_map` (every expiring map), `settings`, `logging`,
-//! `cli` / `lambda` (front ends), and `reporter` (`lee reporter`: proactive events).
+//! `health`, `doctor` and `response_cache`, `ttl_map` (every expiring map), `settings`, `logging`,
+//! `aws` (SSM parameter, X-Ray without an SDK), `cli` / `lambda` (front ends), and
+//! `reporter` (`lee reporter`: proactive events).
 
+pub mod aws;
 pub mod bindings;
 pub mod capabilities;
 pub mod cli;
+pub mod doctor;
 pub mod envelope;
 pub mod event;
 pub mod gateway;

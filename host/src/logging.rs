@@ -1,6 +1,7 @@
 //! Structured JSON logs on stderr (CloudWatch in Lambda). `LEE_LOG` sets the filter
 //! (tracing-subscriber syntax); the default is `info` in Lambda, `warn` for the CLI, and
-//! `debug` when `DEBUG=true`.
+//! `debug` when `DEBUG=true`. Inside a Lambda invocation every line carries
+//! `span.request_id` and `span.trace_id` ([`crate::lambda`]).
 //!
 //! Whatever the filter, the crates that see secrets on the wire are held at `info`:
 //! tungstenite dumps the websocket auth frame (the Home Assistant token) at trace,
@@ -49,7 +50,8 @@ pub fn init(default_level: &str) {
         .unwrap_or_else(|_| EnvFilter::new(directives(None, default_level)));
     let _ = tracing_subscriber::fmt()
         .json()
-        .with_current_span(false)
+        // The innermost span's fields: in Lambda, the invocation's request and trace ids.
+        .with_current_span(true)
         .with_span_list(false)
         .with_target(false)
         .with_writer(std::io::stderr)

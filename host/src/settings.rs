@@ -3,6 +3,10 @@
 //! without renaming. Secrets are wrapped so they never print; the URL is shown without
 //! its userinfo. An empty value is the same as an unset one (the Lambda console saves
 //! empty values), so only an explicit `false` turns TLS verification off.
+//!
+//! Also the ways in to a Home Assistant behind a proxy (extra headers, a client
+//! certificate) and the token's other source (an SSM parameter name), and [`NAMES`]: every
+//! variable lee reads, with its deprecated aliases, for `lee doctor`.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -43,6 +47,15 @@ pub struct Settings {
     /// Home Assistant base URL without a trailing slash (e.g. `https://ha.example.com`).
     pub ha_url: Option<String>,
     pub ha_token: Option<Secret>,
+    /// SSM parameter (SecureString) holding the token, read through the AWS Parameters and
+    /// Secrets Lambda Extension; when set it replaces `ha_token`.
+    pub ha_token_ssm: Option<String>,
+    /// Extra headers on every request to Home Assistant, REST and websocket alike (a proxy
+    /// such as Cloudflare Access in front of it). Values are secrets.
+    pub ha_headers: Vec<(String, Secret)>,
+    /// Client certificate and key (PEM files) for a Home Assistant behind mutual TLS.
+    pub client_cert: Option<PathBuf>,
+    pub client_key: Option<PathBuf>,
     pub verify_tls: bool,
     /// Extra CA certificate (PEM) to trust for Home Assistant.
     pub ca_file: Option<PathBuf>,
@@ -61,6 +74,106 @@ pub struct Settings {
 /// The names a setting may come from, first match wins.
 const URL_VARS: [&str; 2] = ["HOME_ASSISTANT_URL", "BASE_URL"];
 const TOKEN_VARS: [&str; 2] = ["HOME_ASSISTANT_TOKEN", "LONG_LIVED_ACCESS_TOKEN"];
+
+/// One setting and the variables it is read from: the current name first, then the
+/// deprecated aliases (the Home Assistant docs Lambda's names) it also accepts.
+pub struct Name {
+    pub setting: &'static str,
+    pub names: &'static [&'static str],
+    /// The value is a secret: never shown, only whether it is set.
+    pub secret: bool,
+}
+
+/// Every variable [`Settings::from_lookup`] reads (`lee doctor` reports which were used).
+pub const NAMES: &[Name] = &[
+    Name {
+        setting: "Home Assistant URL",
+        names: &URL_VARS,
+        secret: false,
+    },
+    Name {
+        setting: "token",
+        names: &TOKEN_VARS,
+        secret: true,
+    },
+    Name {
+        setting: "token from SSM",
+        names: &["HOME_ASSISTANT_TOKEN_SSM"],
+        secret: false,
+    },
+    Name {
+        setting: "verify TLS",
+        names: &["HOME_ASSISTANT_VERIFY_SSL", "NOT_VERIFY_SSL"],
+        secret: false,
+    },
+    Name {
+        setting: "extra CA",
+        names: &["HOME_ASSISTANT_CA_FILE"],
+        secret: false,
+    },
+    Name {
+        setting: "pinned certificate",
+        names: &["HOME_ASSISTANT_CERT_SHA256"],
+        secret: false,
+    },
+    Name {
+        setting: "client certificate",
+        names: &["HOME_ASSISTANT_CLIENT_CERT"],
+        secret: false,
+    },
+    Name {
+        setting: "client key",
+        names: &["HOME_ASSISTANT_CLIENT_KEY"],
+        secret: false,
+    },
+    Name {
+        setting: "extra headers",
+        names: &["HOME_ASSISTANT_HEADERS"],
+        secret: true,
+    },
+    Name {
+        setting: "HTTP timeout",
+        names: &["HOME_ASSISTANT_TIMEOUT_MS"],
+        secret: false,
+    },
+    Name {
+        setting: "components directory",
+        names: &["LEE_COMPONENTS_DIR"],
+        secret: false,
+    },
+    Name {
+        setting: "custom skill id",
+        names: &["ALEXA_SKILL_ID"],
+        secret: false,
+    },
+    Name {
+        setting: "log filter",
+        names: &["LEE_LOG"],
+        secret: false,
+    },
+    Name {
+        setting: "debug logs",
+        names: &["DEBUG"],
+        secret: false,
+    },
+];
+
+/// Headers `HOME_ASSISTANT_HEADERS` may not set: lee sets them itself (the token, the
+/// websocket handshake), or they belong to one hop of the connection.
+const RESERVED_HEADERS: &[&str] = &[
+    "authorization",
+    "host",
+    "content-length",
+    "content-type",
+    "transfer-encoding",
+    "connection",
+    "upgrade",
+    "keep-alive",
+    "te",
+    "trailer",
+    "proxy-authorization",
+    "proxy-connection",
+];
 
 impl Settings {
     /// Reads the process environment.
@@ -89,6 +202,26 @@ impl Settings {
             }
         }
         let ha_token = first(&TOKEN_VARS).map(|t| Secret::new(t.trim()));
+        let ha_token_ssm = get("HOME_ASSISTANT_TOKEN_SSM").map(|n| n.trim().to_string());
+        if let Some(name) = &ha_token_ssm
+            && (name.len() > 2048 || name.chars().any(char::is_whitespace))
+        {
+            anyhow::bail!(
+                "HOME_ASSISTANT_TOKEN_SSM must be an SSM parameter name such as /lee/token"
+            );
+        }
+        let ha_headers = match get("HOME_ASSISTANT_HEADERS") {
+            Some(text) => parse_headers(&text)?,
+            None => Vec::new(),
+        };
+        let client_cert = get("HOME_ASSISTANT_CLIENT_CERT").map(PathBuf::from);
+        let client_key = get("HOME_ASSISTANT_CLIENT_KEY").map(PathBuf::from);
+        if client_cert.is_some() != client_key.is_some() {
+            anyhow::bail!(
+                "HOME_ASSISTANT_CLIENT_CERT and HOME_ASSISTANT_CLIENT_KEY go together: set both \
+                 (PEM files of the client certificate and its private key) or neither"
+            );
+        }
         let verify_tls = match get("HOME_ASSISTANT_VERIFY_SSL") {
             Some(v) => parse_bool("HOME_ASSISTANT_VERIFY_SSL", &v)?,
             None => match get("NOT_VERIFY_SSL") {
@@ -115,6 +248,10 @@ impl Settings {
         Ok(Self {
             ha_url,
             ha_token,
+            ha_token_ssm,
+            ha_headers,
+            client_cert,
+            client_key,
             verify_tls,
             ca_file: get("HOME_ASSISTANT_CA_FILE").map(PathBuf::from),
             cert_sha256,
@@ -135,6 +272,10 @@ impl Settings {
         json!({
             "home_assistant_url": self.ha_url_shown(),
             "home_assistant_token": self.ha_token.as_ref().map(|_| "[redacted]"),
+            "home_assistant_token_ssm": self.ha_token_ssm,
+            "home_assistant_headers": self.header_names_redacted(),
+            "client_cert": self.client_cert,
+            "client_key": self.client_key,
             "verify_tls": self.verify_tls,
             "ca_file": self.ca_file,
             "cert_sha256": self.cert_sha256.map(hex::encode),
@@ -144,6 +285,56 @@ impl Settings {
             "debug": self.debug,
         })
     }
+}
+
+impl Settings {
+    /// The extra headers as they may be shown: names with `[redacted]` values.
+    pub fn header_names_redacted(&self) -> Value {
+        Value::Object(
+            self.ha_headers
+                .iter()
+                .map(|(name, _)| (name.clone(), json!("[redacted]")))
+                .collect(),
+        )
+    }
+}
+
+/// `HOME_ASSISTANT_HEADERS`: a JSON object of header names to string values, e.g.
+/// `{"CF-Access-Client-Id": "x.access", "CF-Access-Client-Secret": "y"}`. Names must be
+/// HTTP tokens and not one lee sets itself ([`RESERVED_HEADERS`], `Sec-WebSocket-*`);
+/// values must fit in a header (no CR, LF or other control characters). Errors name the
+/// header, never its value.
+pub fn parse_headers(text: &str) -> anyhow::Result<Vec<(String, Secret)>> {
+    let object: serde_json::Map<String, Value> = serde_json::from_str(text).map_err(|_| {
+        anyhow::anyhow!(
+            "HOME_ASSISTANT_HEADERS must be a JSON object of header names to values, e.g. \
+             {{\"CF-Access-Client-Id\": \"...\", \"CF-Access-Client-Secret\": \"...\"}}"
+        )
+    })?;
+    let token_char = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+    let mut headers = Vec::with_capacity(object.len());
+    for (name, value) in object {
+        if name.is_empty() || name.len() > 256 || !name.chars().all(token_char) {
+            anyhow::bail!("HOME_ASSISTANT_HEADERS: {name:?} is not an HTTP header name");
+        }
+        let lower = name.to_ascii_lowercase();
+        if RESERVED_HEADERS.contains(&lower.as_str()) || lower.starts_with("sec-websocket-") {
+            anyhow::bail!(
+                "HOME_ASSISTANT_HEADERS may not set {name}: lee sets it itself (the token goes in \
+                 HOME_ASSISTANT_TOKEN)"
+            );
+        }
+        let Value::String(value) = value else {
+            anyhow::bail!("HOME_ASSISTANT_HEADERS: the value of {name} must be a string");
+        };
+        if value.len() > 8192 || value.chars().any(|c| c.is_control() && c != '\t') {
+            anyhow::bail!(
+                "HOME_ASSISTANT_HEADERS: the value of {name} has characters a header cannot carry"
+            );
+        }
+        headers.push((name, Secret::new(value.trim())));
+    }
+    Ok(headers)
 }
 
 fn parse_bool(name: &str, value: &str) -> anyhow::Result<bool> {
@@ -285,6 +476,65 @@ mod tests {
             Some([0xab; 32])
         );
         assert!(settings(&[("HOME_ASSISTANT_CERT_SHA256", "abcd")]).is_err());
+    }
+
+    #[test]
+    fn proxy_headers_are_a_json_object_of_secrets() {
+        let s = settings(&[(
+            "HOME_ASSISTANT_HEADERS",
+            r#"{"CF-Access-Client-Id": "id.access", "CF-Access-Client-Secret": "s3cr3t-value"}"#,
+        )])
+        .unwrap();
+        let names: Vec<&str> = s.ha_headers.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["CF-Access-Client-Id", "CF-Access-Client-Secret"]);
+        assert_eq!(s.ha_headers[1].1.expose(), "s3cr3t-value");
+        let shown = s.redacted_json().to_string();
+        assert!(shown.contains("CF-Access-Client-Secret") && !shown.contains("s3cr3t-value"));
+        assert!(!format!("{s:?}").contains("s3cr3t-value"));
+        for bad in [
+            "CF-Access-Client-Id: x",
+            r#"{"Authorization": "Bearer x"}"#,
+            r#"{"sec-websocket-key": "x"}"#,
+            r#"{"Bad Name": "x"}"#,
+            r#"{"X-A": 1}"#,
+        ] {
+            let err = settings(&[("HOME_ASSISTANT_HEADERS", bad)]).unwrap_err();
+            assert!(
+                err.to_string().contains("HOME_ASSISTANT_HEADERS"),
+                "{bad}: {err}"
+            );
+        }
+        let err =
+            settings(&[("HOME_ASSISTANT_HEADERS", "{\"X-A\": \"s3cr3t\\r\\nX: y\"}")]).unwrap_err();
+        assert!(!err.to_string().contains("s3cr3t"), "{err}");
+    }
+
+    #[test]
+    fn client_certificate_and_key_go_together() {
+        let both = settings(&[
+            ("HOME_ASSISTANT_CLIENT_CERT", "/c.pem"),
+            ("HOME_ASSISTANT_CLIENT_KEY", "/k.pem"),
+        ])
+        .unwrap();
+        assert_eq!(both.client_cert, Some(PathBuf::from("/c.pem")));
+        assert!(settings(&[("HOME_ASSISTANT_CLIENT_CERT", "/c.pem")]).is_err());
+        assert!(settings(&[("HOME_ASSISTANT_CLIENT_KEY", "/k.pem")]).is_err());
+    }
+
+    #[test]
+    fn ssm_parameter_names() {
+        let s = settings(&[("HOME_ASSISTANT_TOKEN_SSM", " /lee/token ")]).unwrap();
+        assert_eq!(s.ha_token_ssm.as_deref(), Some("/lee/token"));
+        assert!(settings(&[("HOME_ASSISTANT_TOKEN_SSM", "/a b")]).is_err());
+        let every: Vec<&str> = NAMES.iter().flat_map(|n| n.names.iter().copied()).collect();
+        for name in [
+            "BASE_URL",
+            "HOME_ASSISTANT_TOKEN_SSM",
+            "HOME_ASSISTANT_HEADERS",
+            "NOT_VERIFY_SSL",
+        ] {
+            assert!(every.contains(&name), "{name} is in NAMES");
+        }
     }
 
     #[test]

@@ -318,6 +318,7 @@ fn persistent_notifications() -> Vec<Value> {
         .block_on(run_commands(
             &ha.url,
             std::sync::Arc::new(tls),
+            &Default::default(),
             &CircuitBreaker::default(),
             ctx,
             &[json!({"type": "persistent_notification/get"})],

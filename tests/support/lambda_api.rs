@@ -17,6 +17,18 @@ use serde_json::Value;
 use crate::fault_server::{read_request, write_response};
 use crate::{Lee, lee_binary};
 
+/// The X-Ray trace header the API hands out with `request_id`'s event (as Lambda does:
+/// a root id, the parent segment and the sampling decision), distinct per request.
+pub fn trace_id_for(request_id: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = hex::encode(Sha256::digest(request_id.as_bytes()));
+    format!(
+        "Root=1-5f8e1a2b-{};Parent={};Sampled=1",
+        &digest[..24],
+        &digest[24..40]
+    )
+}
+
 /// What the runtime posted for one request id.
 #[derive(Debug, Clone)]
 pub struct Posted {
@@ -138,10 +150,7 @@ fn serve(stream: TcpStream, state: Arc<(Mutex<Shared>, Condvar)>, started: Insta
                     "Lambda-Runtime-Invoked-Function-Arn",
                     "arn:aws:lambda:eu-west-1:000000000000:function:lee".to_string(),
                 ),
-                (
-                    "Lambda-Runtime-Trace-Id",
-                    "Root=1-00000000-000000000000000000000000".to_string(),
-                ),
+                ("Lambda-Runtime-Trace-Id", trace_id_for(&next.request_id)),
             ];
             lock.lock()
                 .unwrap_or_else(|p| p.into_inner())

@@ -14,8 +14,10 @@ pub mod hostile;
 pub mod in_process;
 pub mod lambda_api;
 pub mod lambda_process;
+pub mod leaks;
 pub mod peak;
 pub mod reporter_process;
+pub mod ssm_extension;
 pub mod static_home;
 pub mod tls_server;
 

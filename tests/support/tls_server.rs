@@ -70,7 +70,44 @@ pub struct TlsFront {
 
 impl TlsFront {
     pub fn start(identity: &TlsIdentity) -> Result<Self> {
-        let config = identity.server_config()?;
+        Self::serve(identity.server_config()?, None)
+    }
+
+    /// A front that requires a client certificate signed by `client_ca` (DER) and, on
+    /// the first request of every connection, the header `name: value` (as Cloudflare
+    /// Access checks its service-token headers), REST and websocket upgrade alike.
+    pub fn start_requiring(
+        identity: &TlsIdentity,
+        client_ca: &[u8],
+        header: (&str, &str),
+    ) -> Result<Self> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut roots = rustls::RootCertStore::empty();
+        roots
+            .add(CertificateDer::from(client_ca.to_vec()))
+            .context("client CA")?;
+        let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+            Arc::new(roots),
+            provider.clone(),
+        )
+        .build()
+        .context("client verifier")?;
+        let key = PrivateKeyDer::from(PrivatePkcs8KeyDer::from(identity.key_der.clone()));
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .context("TLS versions")?
+            .with_client_cert_verifier(verifier)
+            .with_single_cert(vec![CertificateDer::from(identity.cert_der.clone())], key)
+            .context("server certificate")?;
+        let required = (header.0.to_ascii_lowercase(), header.1.to_string());
+        Self::serve(Arc::new(config), Some(required))
+    }
+
+    fn serve(
+        config: Arc<rustls::ServerConfig>,
+        required: Option<(String, String)>,
+    ) -> Result<Self> {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let upstream = harness_address()?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
@@ -84,17 +121,43 @@ impl TlsFront {
         let connections = Arc::new(AtomicUsize::new(0));
         let counter = connections.clone();
         let acceptor = tokio_rustls::TlsAcceptor::from(config);
+        let required = Arc::new(required);
         runtime.spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
                 counter.fetch_add(1, Ordering::SeqCst);
                 let acceptor = acceptor.clone();
+                let required = required.clone();
                 tokio::spawn(async move {
                     let Ok(mut tls) = acceptor.accept(stream).await else {
                         return;
                     };
+                    let mut head = Vec::new();
+                    if let Some((name, value)) = required.as_ref() {
+                        let mut buf = [0u8; 4096];
+                        while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 65_536 {
+                            match tls.read(&mut buf).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => head.extend_from_slice(&buf[..n]),
+                            }
+                        }
+                        let text = String::from_utf8_lossy(&head).to_ascii_lowercase();
+                        let wanted = format!("\r\n{name}: {}\r\n", value.to_ascii_lowercase());
+                        if !text.contains(&wanted) {
+                            let _ = tls
+                                .write_all(
+                                    b"HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+                                )
+                                .await;
+                            let _ = tls.shutdown().await;
+                            return;
+                        }
+                    }
                     let Ok(mut home) = tokio::net::TcpStream::connect(upstream).await else {
                         return;
                     };
+                    if home.write_all(&head).await.is_err() {
+                        return;
+                    }
                     let _ = tokio::io::copy_bidirectional(&mut tls, &mut home).await;
                 });
             }

@@ -209,6 +209,28 @@ impl Filter {
         *self == Filter::default()
     }
 
+    /// Which rule leaves `entity_id` out, when the filter does (for `lee doctor`'s
+    /// discovery explanation); `None` when it passes.
+    pub fn rejection(&self, entity_id: &str) -> Option<&'static str> {
+        if self.allows(entity_id) {
+            return None;
+        }
+        let domain = entity_id.split_once('.').map_or("", |(d, _)| d);
+        Some(if self.exclude_entities.iter().any(|e| e == entity_id) {
+            "exclude_entities"
+        } else if self
+            .exclude_entity_globs
+            .iter()
+            .any(|g| glob_match(g, entity_id))
+        {
+            "exclude_entity_globs"
+        } else if self.exclude_domains.iter().any(|d| d == domain) {
+            "exclude_domains"
+        } else {
+            "not matched by include_domains, include_entity_globs or include_entities"
+        })
+    }
+
     /// Whether `entity_id` passes, with Home Assistant's six cases.
     pub fn allows(&self, entity_id: &str) -> bool {
         let domain = entity_id.split_once('.').map_or("", |(d, _)| d);
@@ -298,6 +320,18 @@ mod tests {
             filter(json!({"include_entities": ["light.a"], "exclude_entities": ["light.b"]}));
         assert!(case6.allows("light.a"));
         assert!(!case6.allows("light.c"));
+        assert_eq!(case6.rejection("light.a"), None);
+        assert_eq!(case6.rejection("light.b"), Some("exclude_entities"));
+        assert!(
+            case6
+                .rejection("light.c")
+                .is_some_and(|r| r.starts_with("not matched"))
+        );
+        assert_eq!(only_exclude.rejection("light.x"), Some("exclude_domains"));
+        assert_eq!(
+            only_exclude.rejection("switch.a_debug"),
+            Some("exclude_entity_globs")
+        );
     }
 
     #[test]

@@ -142,16 +142,41 @@ pub struct Discovered<'a> {
     pub dropped: Vec<String>,
 }
 
-/// Whether the user asked for this entity (filter and registry flags).
-pub fn exposed(entity_id: &str, config: &Config, registry: &Registry) -> bool {
+/// What discovery made of one entity of a domain Alexa can use (`lee doctor` explains
+/// each one; Discovery itself ignores them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Became an endpoint; `rank` is its place in priority order (1 = first kept).
+    Endpoint { rank: usize },
+    /// Left out by the component's `filter` (the rule that did it).
+    Filtered(&'static str),
+    /// Hidden in Home Assistant's entity registry.
+    Hidden,
+    /// A config or diagnostic entity (entity registry `entity_category`).
+    EntityCategory,
+    /// Alexa has no interface for this kind of entity (device class, missing options).
+    Unsupported,
+    /// Only the health and base interfaces: nothing to control or report.
+    NoUsableInterface,
+    /// Past Amazon's [`MAX_ENDPOINTS`]; `rank` is its place in priority order.
+    Dropped { rank: usize },
+}
+
+/// Why the user's settings leave this entity out (filter and registry flags), if they do.
+pub fn exclusion(entity_id: &str, config: &Config, registry: &Registry) -> Option<Outcome> {
     match &config.exposure {
         Exposure::Filter => {}
         Exposure::Label(label) => {
-            return registry
+            let labelled = registry
                 .get(entity_id)
                 .is_some_and(|e| !e.hidden && e.labels.iter().any(|l| l == label));
+            return (!labelled).then_some(Outcome::Filtered(
+                "exposure label: the entity does not carry the label (or is hidden)",
+            ));
         }
-        Exposure::Invalid(_) => return false,
+        Exposure::Invalid(_) => {
+            return Some(Outcome::Filtered("exposure setting is not valid"));
+        }
     }
     if config
         .filter
@@ -159,14 +184,22 @@ pub fn exposed(entity_id: &str, config: &Config, registry: &Registry) -> bool {
         .iter()
         .any(|e| e == entity_id)
     {
-        return true;
+        return None;
     }
-    if let Some(entry) = registry.get(entity_id)
-        && (entry.hidden || entry.category)
-    {
-        return false;
+    if let Some(entry) = registry.get(entity_id) {
+        if entry.hidden {
+            return Some(Outcome::Hidden);
+        }
+        if entry.category {
+            return Some(Outcome::EntityCategory);
+        }
     }
-    config.filter.allows(entity_id)
+    config.filter.rejection(entity_id).map(Outcome::Filtered)
+}
+
+/// Whether the user asked for this entity (filter and registry flags).
+pub fn exposed(entity_id: &str, config: &Config, registry: &Registry) -> bool {
+    exclusion(entity_id, config, registry).is_none()
 }
 
 /// Which endpoints survive when there are more than Amazon accepts: devices that are
@@ -218,26 +251,45 @@ pub fn discover_in_batches<'a, E>(
     config: &Config,
     registry: &Registry,
     ctx: &'a Ctx,
-    mut fetch: impl FnMut(&[&str]) -> Result<Vec<State>, E>,
+    fetch: impl FnMut(&[&str]) -> Result<Vec<State>, E>,
 ) -> Result<Discovered<'a>, E> {
-    let mut ranked: Vec<(u8, &str)> = index
-        .iter()
-        .filter(|s| exposed(&s.entity_id, config, registry))
-        .map(|s| (priority(s.domain()), s.entity_id.as_str()))
-        .collect();
+    discover_observed(index, config, registry, ctx, fetch, |_, _, _| {})
+}
+
+/// [`discover_in_batches`], telling `observe` what became of every entity of `index`
+/// (with its state when it was read): the one decision Discovery and `lee doctor`'s
+/// explanation share.
+pub fn discover_observed<'a, E>(
+    index: &[State],
+    config: &Config,
+    registry: &Registry,
+    ctx: &'a Ctx,
+    mut fetch: impl FnMut(&[&str]) -> Result<Vec<State>, E>,
+    mut observe: impl FnMut(&str, Option<&State>, Outcome),
+) -> Result<Discovered<'a>, E> {
+    let mut ranked: Vec<(u8, &str)> = Vec::with_capacity(index.len());
+    for s in index {
+        match exclusion(&s.entity_id, config, registry) {
+            None => ranked.push((priority(s.domain()), s.entity_id.as_str())),
+            Some(outcome) => observe(&s.entity_id, Some(s), outcome),
+        }
+    }
     ranked.sort();
     let mut endpoints = Vec::new();
     let mut dropped = Vec::new();
+    let mut rank = 0;
     for batch in ranked.chunks(BATCH) {
         let ids: Vec<&str> = batch.iter().map(|(_, id)| *id).collect();
         let states = fetch(&ids)?;
         let by_id: HashMap<&str, &State> =
             states.iter().map(|s| (s.entity_id.as_str(), s)).collect();
         for id in ids {
-            let Some(s) = by_id.get(id) else {
+            let Some(&s) = by_id.get(id) else {
+                // Gone between the index and the read: Home Assistant removed it.
                 continue;
             };
             let Some(device) = interfaces::device(s, ctx) else {
+                observe(id, Some(s), Outcome::Unsupported);
                 continue;
             };
             // An endpoint with nothing to control or report is noise in the Alexa app.
@@ -246,12 +298,16 @@ pub fn discover_in_batches<'a, E>(
                 .iter()
                 .any(|c| !matches!(c, Cap::EndpointHealth | Cap::Alexa));
             if !useful {
+                observe(id, Some(s), Outcome::NoUsableInterface);
                 continue;
             }
+            rank += 1;
             if endpoints.len() < MAX_ENDPOINTS {
                 endpoints.push(endpoint(s, device, config, registry.get(id), ctx));
+                observe(id, Some(s), Outcome::Endpoint { rank });
             } else {
                 dropped.push(id.to_string());
+                observe(id, Some(s), Outcome::Dropped { rank });
             }
         }
     }

@@ -163,6 +163,12 @@ fn context_for(state: &State, config: &Config, home: &dyn Home) -> Ctx {
     context(config, scale)
 }
 
+/// Discovery's context. The unit comes from the configuration or Home Assistant;
+/// inferring it from the sensors (no unit system known) reads them itself.
+pub fn discovery_context(config: &Config, home: &dyn Home) -> Ctx {
+    context(config, temperature_scale(config, home, None))
+}
+
 fn discover(d: &Directive, home: &dyn Home) -> Result<String, AlexaError> {
     let config = home.config();
     if let crate::config::Exposure::Invalid(why) = &config.exposure {
@@ -183,9 +189,7 @@ fn discover(d: &Directive, home: &dyn Home) -> Result<String, AlexaError> {
             discovery::Registry::new()
         }
     };
-    // The unit comes from the configuration or Home Assistant; inferring it from the
-    // sensors (no unit system known) reads them itself.
-    let ctx = context(&config, temperature_scale(&config, home, None));
+    let ctx = discovery_context(&config, home);
     let fetch = |ids: &[&str]| {
         let query = Query {
             entity_ids: ids,

@@ -10,6 +10,7 @@
 //! - [`instances`]: Range/Mode/Toggle instances per domain
 //! - [`discovery`]: endpoints, names, filter/registry, Amazon's limits
 //! - [`wire`]: the Discover.Response wire format (typed serialisation)
+//! - [`explain`]: `lee:explain-discovery`, every entity and what Discovery made of it
 //! - [`properties`]: state -> context properties
 //! - [`change_report`]: state change -> ChangeReport / DoorbellPress (for `lee reporter`)
 //! - [`directives`]: directive -> service-call plan, per interface
@@ -27,6 +28,7 @@ pub mod config;
 pub mod directives;
 pub mod discovery;
 pub mod errors;
+pub mod explain;
 pub mod features;
 pub mod handler;
 pub mod host;
@@ -52,11 +54,22 @@ use crate::message::Directive;
 
 pub struct AlexaSmartHome;
 
-/// Every `alexa:` route: Discovery, ReportState, every controller, AcceptGrant, and
-/// `alexa:lee/StateChanged` (what a state change means for Alexa, asked by `lee reporter`).
-const ROUTES: Routes = &[("alexa:*", Handler::Invocation(handle_directive))];
+/// Every `alexa:` route: Discovery, ReportState, every controller, AcceptGrant,
+/// `alexa:lee/StateChanged` and `alexa:lee/Endpoints` (asked by `lee reporter`); and the
+/// discovery explanation `lee doctor` prints.
+const ROUTES: Routes = &[
+    ("alexa:*", Handler::Invocation(handle_directive)),
+    (
+        "lee:explain-discovery",
+        Handler::Invocation(explain_discovery),
+    ),
+];
 
 lee_sdk::component!(AlexaSmartHome, ROUTES);
+
+fn explain_discovery(_: &Invocation) -> Result<String, Failure> {
+    explain::explain(&host::HostHome).map_err(Failure::from)
+}
 
 fn handle_directive(invocation: &Invocation) -> Result<String, Failure> {
     let directive = Directive::parse(&invocation.event).map_err(Failure::InvalidRequest)?;

@@ -3,12 +3,13 @@
 //! attempt bounded by the invocation deadline, retries after 100/200/400 ms on connect
 //! errors, 429, 502, 503 and 504 (never on a rejected certificate or a request that
 //! could not be built), and a circuit breaker that counts each call once, after its
-//! retries.
+//! retries. The operator's extra headers (`HOME_ASSISTANT_HEADERS`, for a proxy such as
+//! Cloudflare Access) go on every request, marked sensitive.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use reqwest::header::HeaderValue;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, StatusCode};
 
 use super::breaker::CircuitBreaker;
@@ -39,6 +40,25 @@ pub struct HaHttp {
     pub breaker: CircuitBreaker,
     /// Why Home Assistant's certificate was last rejected (for health), if it was.
     pub certificate_error: Mutex<Option<String>>,
+    /// `HOME_ASSISTANT_HEADERS`, for the websocket handshake too (values sensitive).
+    pub extra_headers: HeaderMap,
+}
+
+/// `HOME_ASSISTANT_HEADERS` as a header map; every value is marked sensitive so no
+/// client debug output shows it.
+pub fn extra_headers(settings: &Settings) -> anyhow::Result<HeaderMap> {
+    let mut map = HeaderMap::new();
+    for (name, value) in &settings.ha_headers {
+        let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+            anyhow::anyhow!("HOME_ASSISTANT_HEADERS: {name:?} is not a header name")
+        })?;
+        let mut value = HeaderValue::from_str(value.expose()).map_err(|_| {
+            anyhow::anyhow!("HOME_ASSISTANT_HEADERS: the value of {name} cannot be a header")
+        })?;
+        value.set_sensitive(true);
+        map.append(name, value);
+    }
+    Ok(map)
 }
 
 /// Is this status worth another attempt?
@@ -58,8 +78,10 @@ impl HaHttp {
         settings: &Settings,
         tls: rustls::ClientConfig,
     ) -> anyhow::Result<Self> {
+        let extra_headers = extra_headers(settings)?;
         let client = reqwest::Client::builder()
             .tls_backend_preconfigured(tls)
+            .default_headers(extra_headers.clone())
             .pool_idle_timeout(Duration::from_secs(90))
             .pool_max_idle_per_host(4)
             .tcp_nodelay(true)
@@ -76,6 +98,7 @@ impl HaHttp {
             attempt_timeout: settings.ha_timeout,
             breaker: CircuitBreaker::default(),
             certificate_error: Mutex::new(None),
+            extra_headers,
         })
     }
 
@@ -158,6 +181,18 @@ impl HaHttp {
                 )))),
                 Verdict::NotSent,
             ),
+            Err(e) if tls::refused_client_certificate(&e).is_some() => {
+                let message = tls::refused_client_certificate(&e).unwrap_or_default();
+                tracing::error!(error = %message, "the TLS server refused the connection");
+                *self
+                    .certificate_error
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner()) = Some(message.clone());
+                (
+                    Attempt::Done(Err(HaError::Certificate(message))),
+                    Verdict::Failed,
+                )
+            }
             Err(e) => match tls::rejected_certificate(&e) {
                 // Not transient: retrying cannot make a rejected certificate acceptable.
                 Some(reason) => {

@@ -15,6 +15,7 @@ use super::aliases;
 use super::cache::{HaCache, Listing};
 use super::call::{CallContext, CallStats, Feed};
 use super::client::{Body, HaHttp};
+use super::configured::ConfiguredToken;
 use super::error::HaError;
 use super::states::{
     MAX_ENTITY_ID, State, StateQuery, parse_state, parse_states, project_array, valid_entity_id,
@@ -65,7 +66,9 @@ pub struct HomeAssistant {
     /// How Home Assistant's certificate is checked: `verified`, `pinned`, `off`.
     tls_mode: &'static str,
     tls: Arc<rustls::ClientConfig>,
-    configured_token: Option<Secret>,
+    /// `HOME_ASSISTANT_CLIENT_CERT`, when a client certificate is presented.
+    client_certificate: Option<String>,
+    configured_token: ConfiguredToken,
     cache: HaCache,
     accepted: AcceptedTokens,
 }
@@ -122,7 +125,11 @@ impl HomeAssistant {
             shown_url: settings.ha_url_shown(),
             tls_mode,
             tls,
-            configured_token: settings.ha_token.clone(),
+            client_certificate: settings
+                .client_cert
+                .as_ref()
+                .map(|p| p.display().to_string()),
+            configured_token: ConfiguredToken::new(settings),
             cache: HaCache::default(),
             accepted: AcceptedTokens::default(),
         })
@@ -135,11 +142,17 @@ impl HomeAssistant {
 
     /// The token a call uses: the request's bearer token first, then the configured one.
     pub fn choose_token<'a>(&'a self, request_token: Option<&'a Secret>) -> Option<&'a Secret> {
-        request_token.or(self.configured_token.as_ref())
+        request_token.or(self.configured_token.get())
     }
 
     fn http(&self) -> Result<&HaHttp, HaError> {
         self.http.as_ref().ok_or(HaError::NotConfigured)
+    }
+
+    /// The configured token, reading it from SSM now (within `budget`) if it comes from
+    /// there and is not known yet.
+    pub async fn configured_token(&self, budget: Duration) -> Option<&Secret> {
+        self.configured_token.ensure(budget).await
     }
 
     /// Has Home Assistant accepted `token` within the last five minutes? Only then may
@@ -396,6 +409,7 @@ impl HomeAssistant {
         let result = websocket::run_commands(
             &http.base_url,
             self.tls.clone(),
+            &http.extra_headers,
             &http.breaker,
             ctx,
             &commands,
@@ -459,7 +473,7 @@ impl HomeAssistant {
     /// configuration, concurrently), within `budget`. Without a configured token there is
     /// nothing to warm with.
     pub async fn warm_up(&self, budget: Duration) {
-        let Some(token) = self.configured_token.as_ref() else {
+        let Some(token) = self.configured_token.ensure(budget).await else {
             return;
         };
         let stats = CallStats::default();
@@ -487,7 +501,14 @@ impl HomeAssistant {
     /// the configured token before `deadline`, and how fast.
     pub async fn probe(&self, deadline: Instant) -> Value {
         let started = Instant::now();
-        match self.configured_token.as_ref() {
+        let budget = deadline
+            .saturating_duration_since(started)
+            .min(Duration::from_secs(1));
+        match self.configured_token.ensure(budget).await {
+            None if self.configured_token.is_configured() => json!({
+                "reachable": false,
+                "error": "the configured token could not be read from HOME_ASSISTANT_TOKEN_SSM",
+            }),
             None => json!({"reachable": false, "error": "no Home Assistant token configured"}),
             Some(_) if self.http.is_none() => {
                 json!({"reachable": false, "error": "HOME_ASSISTANT_URL is not set"})
@@ -522,14 +543,39 @@ impl HomeAssistant {
         }
     }
 
+    /// `GET path` with `ctx`'s token, for `lee doctor` (its pings, `/api/config`).
+    pub async fn get(&self, ctx: CallContext<'_>, path: &str) -> Result<Vec<u8>, HaError> {
+        self.send(ctx, Method::GET, path, Body::None).await
+    }
+
+    /// Where Home Assistant is (base URL, userinfo removed) and the TLS configuration
+    /// lee connects with, for `lee doctor`'s certificate check.
+    pub fn endpoint(&self) -> Option<(&str, Arc<rustls::ClientConfig>)> {
+        self.http
+            .as_ref()
+            .map(|h| (h.base_url.as_str(), self.tls.clone()))
+    }
+
+    /// How Home Assistant's certificate is checked: `verified`, `pinned` or `off`.
+    pub fn tls_mode(&self) -> &'static str {
+        self.tls_mode
+    }
+
+    /// Where the configured token comes from (environment, SSM) and whether it is known.
+    pub fn token_source(&self) -> Value {
+        self.configured_token.describe()
+    }
+
     /// Cache and breaker state for the health event.
     pub fn describe(&self) -> Value {
         json!({
             "configured": self.http.is_some(),
-            "token_configured": self.configured_token.is_some(),
+            "token_configured": self.configured_token.is_configured(),
+            "token": self.configured_token.describe(),
             "breaker": self.http.as_ref().map(|h| h.breaker.describe()),
             "tls": {
                 "certificate": self.tls_mode,
+                "client_certificate": self.client_certificate,
                 "last_rejection": self.http.as_ref().and_then(|h| {
                     h.certificate_error.lock().unwrap_or_else(|p| p.into_inner()).clone()
                 }),

@@ -7,7 +7,8 @@
 //! - [`home`]: the facade (reads, writes, warm-up, probe) over
 //! - [`client`] (REST, retries) and [`websocket`] (registries), both through
 //!   [`call::guarded`] and the [`breaker`], TLS from [`tls`];
-//! - [`cache`], [`tokens`]: what may be answered without a round trip;
+//! - [`cache`], [`tokens`]: what may be answered without a round trip; [`configured`]:
+//!   the configured token (environment or SSM);
 //! - [`guest`]: one invocation's context and the WIT implementation; [`grant`]: what a
 //!   component may do; [`states`], [`aliases`], [`error`]: data and errors.
 
@@ -16,6 +17,7 @@ pub mod breaker;
 pub mod cache;
 pub mod call;
 pub mod client;
+pub mod configured;
 pub mod error;
 pub mod grant;
 pub mod guest;

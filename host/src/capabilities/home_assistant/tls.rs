@@ -3,13 +3,19 @@
 //! optional extra CA (`HOME_ASSISTANT_CA_FILE`), or one pinned leaf certificate
 //! (`HOME_ASSISTANT_CERT_SHA256`, for a self-signed Home Assistant); no verification
 //! only when the operator explicitly turned it off, and then a warning says so.
+//! A client certificate (`HOME_ASSISTANT_CLIENT_CERT`/`_KEY`, PEM) is presented to a Home
+//! Assistant behind mutual TLS (a Cloudflare Access mTLS rule, an nginx `ssl_verify_client`
+//! proxy); the components' outbound HTTP never gets it.
 //! Also: why a certificate was rejected, in words an operator can act on.
 
 use std::sync::Arc;
 
+use rustls::client::WantsClientCert;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::{CertificateError, DigitallySignedStruct, SignatureScheme};
+use rustls::{ClientConfig, ConfigBuilder};
 use sha2::{Digest, Sha256};
 
 use crate::settings::Settings;
@@ -19,40 +25,106 @@ fn provider() -> Arc<rustls::crypto::CryptoProvider> {
 }
 
 /// Builds the rustls config for Home Assistant from the settings.
-pub fn tls_config(settings: &Settings) -> anyhow::Result<rustls::ClientConfig> {
-    if !settings.verify_tls {
+pub fn tls_config(settings: &Settings) -> anyhow::Result<ClientConfig> {
+    let builder = if !settings.verify_tls {
         tracing::warn!(
             "TLS verification of Home Assistant is OFF (HOME_ASSISTANT_VERIFY_SSL=false or \
              NOT_VERIFY_SSL=true): anyone on the path can read the token; prefer \
              HOME_ASSISTANT_CERT_SHA256 for a self-signed certificate"
         );
-        return custom(Accept::Any);
+        custom(Accept::Any)?
+    } else if let Some(pin) = settings.cert_sha256 {
+        custom(Accept::Pinned(pin))?
+    } else {
+        verified_builder(settings.ca_file.as_deref())?
+    };
+    match (&settings.client_cert, &settings.client_key) {
+        (Some(cert), Some(key)) => {
+            let (chain, key) = client_identity(cert, key)?;
+            builder.with_client_auth_cert(chain, key).map_err(|e| {
+                anyhow::anyhow!(
+                    "HOME_ASSISTANT_CLIENT_KEY {} does not go with the certificate in {}: {e}",
+                    key_shown(settings),
+                    cert.display()
+                )
+            })
+        }
+        _ => Ok(builder.with_no_client_auth()),
     }
-    if let Some(pin) = settings.cert_sha256 {
-        return custom(Accept::Pinned(pin));
-    }
-    verified_tls_config(settings.ca_file.as_deref())
 }
 
-fn custom(accept: Accept) -> anyhow::Result<rustls::ClientConfig> {
+fn key_shown(settings: &Settings) -> String {
+    settings
+        .client_key
+        .as_ref()
+        .map(|k| k.display().to_string())
+        .unwrap_or_default()
+}
+
+/// The client certificate chain and key from their PEM files (any key form rustls reads:
+/// PKCS#8, PKCS#1 RSA, SEC1 EC). Errors name the file, never the key.
+pub fn client_identity(
+    cert: &std::path::Path,
+    key: &std::path::Path,
+) -> anyhow::Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)> {
+    let pem = std::fs::read(cert).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot read HOME_ASSISTANT_CLIENT_CERT {}: {e}",
+            cert.display()
+        )
+    })?;
+    let chain = CertificateDer::pem_slice_iter(&pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "HOME_ASSISTANT_CLIENT_CERT {} is not PEM: {e:?}",
+                cert.display()
+            )
+        })?;
+    if chain.is_empty() {
+        anyhow::bail!(
+            "HOME_ASSISTANT_CLIENT_CERT {} holds no CERTIFICATE block",
+            cert.display()
+        );
+    }
+    let pem = std::fs::read(key).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot read HOME_ASSISTANT_CLIENT_KEY {}: {e}",
+            key.display()
+        )
+    })?;
+    let key_der = PrivateKeyDer::from_pem_slice(&pem).map_err(|_| {
+        anyhow::anyhow!(
+            "HOME_ASSISTANT_CLIENT_KEY {} holds no private key in PEM (PRIVATE KEY, RSA PRIVATE \
+             KEY or EC PRIVATE KEY)",
+            key.display()
+        )
+    })?;
+    Ok((chain, key_der))
+}
+
+fn custom(accept: Accept) -> anyhow::Result<ConfigBuilder<ClientConfig, WantsClientCert>> {
     let provider = provider();
     let verifier = Arc::new(CustomVerifier {
         accept,
         provider: provider.clone(),
     });
-    Ok(rustls::ClientConfig::builder_with_provider(provider)
+    Ok(ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()?
         .dangerous()
-        .with_custom_certificate_verifier(verifier)
-        .with_no_client_auth())
+        .with_custom_certificate_verifier(verifier))
 }
 
 /// A verifying rustls config: Mozilla's roots plus an optional extra CA (PEM). The CA
 /// must be a CA: a self-signed server certificate used as its own CA is refused by
 /// rustls (`CaUsedAsEndEntity`); pin such a certificate instead.
-pub fn verified_tls_config(
+pub fn verified_tls_config(ca_file: Option<&std::path::Path>) -> anyhow::Result<ClientConfig> {
+    Ok(verified_builder(ca_file)?.with_no_client_auth())
+}
+
+fn verified_builder(
     ca_file: Option<&std::path::Path>,
-) -> anyhow::Result<rustls::ClientConfig> {
+) -> anyhow::Result<ConfigBuilder<ClientConfig, WantsClientCert>> {
     let mut roots = rustls::RootCertStore {
         roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
     };
@@ -67,10 +139,9 @@ pub fn verified_tls_config(
                 .map_err(|e| anyhow::anyhow!("CA file {}: {e}", path.display()))?;
         }
     }
-    Ok(rustls::ClientConfig::builder_with_provider(provider())
+    Ok(ClientConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()?
-        .with_root_certificates(roots)
-        .with_no_client_auth())
+        .with_root_certificates(roots))
 }
 
 /// Why a connection failed on the certificate, if it did: walks the error's sources
@@ -83,6 +154,43 @@ pub fn rejected_certificate(error: &(dyn std::error::Error + 'static)) -> Option
         }
         // `io::Error::source()` skips the error it wraps (it returns that error's own
         // source), and rustls' error sits inside nested io::Errors: step into it.
+        if let Some(inner) = e
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+        {
+            current = Some(inner);
+            continue;
+        }
+        current = e.source();
+    }
+    None
+}
+
+/// Whether the server refused the handshake over lee's client certificate (none sent, or
+/// one it does not accept), and what to do about it.
+pub fn refused_client_certificate(error: &(dyn std::error::Error + 'static)) -> Option<String> {
+    use rustls::AlertDescription as A;
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = current {
+        if let Some(rustls::Error::AlertReceived(alert)) = e.downcast_ref::<rustls::Error>() {
+            return match alert {
+                A::CertificateRequired | A::HandshakeFailure => Some(format!(
+                    "the TLS server asked for a client certificate ({alert:?}): set \
+                     HOME_ASSISTANT_CLIENT_CERT and HOME_ASSISTANT_CLIENT_KEY"
+                )),
+                A::BadCertificate
+                | A::UnknownCA
+                | A::CertificateUnknown
+                | A::CertificateExpired
+                | A::CertificateRevoked
+                | A::UnsupportedCertificate
+                | A::AccessDenied => Some(format!(
+                    "the TLS server refused lee's client certificate ({alert:?}): check \
+                     HOME_ASSISTANT_CLIENT_CERT is issued by the CA the server trusts and valid"
+                )),
+                _ => None,
+            };
+        }
         if let Some(inner) = e
             .downcast_ref::<std::io::Error>()
             .and_then(std::io::Error::get_ref)

@@ -5,21 +5,26 @@
 //! home is tens of megabytes; a JSON tree of it would be several times that). Follow-up
 //! commands (derived from the first results) are sent together and their results
 //! handed one by one to the caller, so none of them has to be held with the others.
+//! The handshake carries the operator's extra headers (a proxy in front of Home
+//! Assistant checks them on the upgrade request as on any other) and uses the same TLS
+//! configuration as REST, client certificate included.
 
 use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
+use reqwest::header::HeaderMap;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{self, Message, protocol::WebSocketConfig};
 
 use super::breaker::CircuitBreaker;
 use super::call::{CallContext, Verdict, guarded};
 use super::error::HaError;
-use super::tls::rejected_certificate;
+use super::tls::{refused_client_certificate, rejected_certificate};
 use crate::settings::without_userinfo;
 
 /// `http(s)://host/...` -> `ws(s)://host/api/websocket` (without userinfo: the websocket
@@ -79,6 +84,7 @@ pub const MAX_MESSAGE_BYTES: usize = 64 << 20;
 pub async fn run_commands(
     base_url: &str,
     tls: Arc<rustls::ClientConfig>,
+    headers: &HeaderMap,
     breaker: &CircuitBreaker,
     ctx: CallContext<'_>,
     commands: &[Value],
@@ -92,14 +98,16 @@ pub async fn run_commands(
     }
     let trip = async {
         let started = Instant::now();
-        let result =
-            tokio::time::timeout(remaining, session(base_url, tls, ctx, commands, follow_up))
-                .await
-                .unwrap_or_else(|_| {
-                    Err(HaError::Unreachable(
-                        "websocket timed out before the invocation deadline".into(),
-                    ))
-                });
+        let result = tokio::time::timeout(
+            remaining,
+            session(base_url, tls, headers, ctx, commands, follow_up),
+        )
+        .await
+        .unwrap_or_else(|_| {
+            Err(HaError::Unreachable(
+                "websocket timed out before the invocation deadline".into(),
+            ))
+        });
         ctx.stats.record(started.elapsed());
         let verdict = match &result {
             Ok(_) | Err(HaError::Unauthorized(_)) | Err(HaError::BadRequest { .. }) => {
@@ -115,6 +123,7 @@ pub async fn run_commands(
 async fn session(
     base_url: &str,
     tls: Arc<rustls::ClientConfig>,
+    headers: &HeaderMap,
     ctx: CallContext<'_>,
     commands: &[Value],
     follow_up: Option<&mut dyn FollowUp>,
@@ -124,18 +133,37 @@ async fn session(
     let config = WebSocketConfig::default()
         .max_message_size(Some(MAX_MESSAGE_BYTES))
         .max_frame_size(Some(MAX_MESSAGE_BYTES));
+    let mut request = url
+        .as_str()
+        .into_client_request()
+        .map_err(|e| HaError::Invalid(format!("websocket URL {url}: {e}")))?;
+    request.headers_mut().extend(headers.clone());
     let (mut socket, _) = tokio_tungstenite::connect_async_tls_with_config(
-        url.as_str(),
+        request,
         Some(config),
         true,
         Some(connector),
     )
     .await
-    .map_err(|e| match rejected_certificate(&e) {
-        Some(reason) => HaError::Certificate(format!(
-            "Home Assistant's TLS certificate was rejected: {reason}"
-        )),
-        None => HaError::Unreachable(format!("websocket connect failed: {e}")),
+    .map_err(|e| {
+        if let Some(refusal) = refused_client_certificate(&e) {
+            return HaError::Certificate(refusal);
+        }
+        match rejected_certificate(&e) {
+            Some(reason) => HaError::Certificate(format!(
+                "Home Assistant's TLS certificate was rejected: {reason}"
+            )),
+            None => match e {
+                // A proxy refusing the upgrade (Cloudflare Access: 403) answers HTTP.
+                tungstenite::Error::Http(response) => match response.status().as_u16() {
+                    401 | 403 => HaError::Unauthorized(response.status().as_u16()),
+                    status => {
+                        HaError::Upstream(format!("websocket upgrade refused with HTTP {status}"))
+                    }
+                },
+                e => HaError::Unreachable(format!("websocket connect failed: {e}")),
+            },
+        }
     })?;
 
     expect_type(&mut socket, "auth_required").await?;

@@ -1,0 +1,1 @@
+//! X-Ray (placeholder, filled in by the tracing change).

@@ -1,0 +1,154 @@
+//! `lee doctor` and the `{"lee":"doctor"}` event: lee explains itself. Setup pain and
+//! "Alexa found no devices" are what users of Alexa bridges for Home Assistant complain
+//! about most, and both come down to a handful of facts an operator cannot see from the
+//! Alexa app: which settings lee read, whether Home Assistant answers (TLS, token,
+//! version, websocket), whether every component loads on this CPU with the grants it
+//! needs, and what Discovery made of every entity. The doctor checks each of them for
+//! real, in the same process shape as Lambda, and prints a table (or `--json`); the exit
+//! code is non-zero when a check failed. Nothing secret is printed: the token and header
+//! values are only ever said to be set.
+//!
+//! - [`settings_check`]: which variables were used, which are deprecated aliases;
+//! - [`home`]: URL, TLS and certificate expiry, 5 pings, token, version, websocket;
+//! - [`components`]: each component loads for this engine and CPU; grants vs imports;
+//!   the discovery explanation (run by the `alexa-smart-home` component itself);
+//! - [`render`]: the table.
+
+mod components;
+mod home;
+mod render;
+mod settings_check;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::capabilities::MetricsSink;
+use crate::capabilities::home_assistant::HomeAssistant;
+use crate::gateway::Gateway;
+use crate::settings::Settings;
+
+/// Longest `lee doctor` takes on the command line.
+const CLI_BUDGET: Duration = Duration::from_secs(30);
+
+/// How a check went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Ok,
+    Info,
+    Warn,
+    Skip,
+    Fail,
+}
+
+/// One line of the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    pub name: &'static str,
+    pub status: Status,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Value::is_null")]
+    pub data: Value,
+}
+
+impl Check {
+    pub fn new(name: &'static str, status: Status, detail: impl Into<String>) -> Self {
+        Self {
+            name,
+            status,
+            detail: detail.into(),
+            data: Value::Null,
+        }
+    }
+
+    pub fn with(mut self, data: Value) -> Self {
+        self.data = data;
+        self
+    }
+}
+
+/// Everything the doctor found.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub checks: Vec<Check>,
+    /// The discovery explanation, when the component could give it.
+    pub discovery: Option<Value>,
+}
+
+impl Report {
+    pub fn failed(&self) -> bool {
+        self.checks.iter().any(|c| c.status == Status::Fail)
+    }
+
+    pub fn json(&self) -> Value {
+        json!({
+            "lee": {"version": env!("CARGO_PKG_VERSION"), "wit": lee_contract::wit_package()},
+            "ok": !self.failed(),
+            "checks": self.checks,
+            "discovery": self.discovery,
+        })
+    }
+
+    pub fn text(&self) -> String {
+        render::text(self)
+    }
+}
+
+/// The checks that need a running gateway (shared by the command and the event).
+async fn with_gateway(report: &mut Report, gateway: &Gateway, deadline: Instant) {
+    home::checks(report, &gateway.capabilities().home_assistant, deadline).await;
+    components::checks(report, gateway.registry());
+    components::discovery(report, gateway, deadline).await;
+}
+
+/// The `{"lee":"doctor"}` event: the same report, as JSON, from inside Lambda.
+pub async fn event(gateway: &Gateway, deadline: Instant) -> Value {
+    let mut report = Report::default();
+    settings_check::check(&mut report, &|name| std::env::var(name).ok());
+    with_gateway(&mut report, gateway, deadline).await;
+    report.json()
+}
+
+/// `lee doctor [--components DIR] [--json]`: prints the report; returns the exit code
+/// (1 when a check failed).
+pub async fn run(components: Option<PathBuf>, as_json: bool) -> i32 {
+    let deadline = Instant::now() + CLI_BUDGET;
+    let mut report = Report::default();
+    let lookup = |name: &str| std::env::var(name).ok();
+    settings_check::check(&mut report, &lookup);
+    if let Ok(settings) = Settings::from_env() {
+        let dir = crate::cli::components_dir(components, &settings);
+        match Gateway::new(settings.clone(), &dir, MetricsSink::Discard) {
+            Ok(gateway) => with_gateway(&mut report, &gateway, deadline).await,
+            Err(e) => {
+                report.checks.push(Check::new(
+                    "components",
+                    Status::Fail,
+                    format!("{}: {e:#}", dir.display()),
+                ));
+                // Home Assistant can still be checked without components.
+                match HomeAssistant::new(&settings) {
+                    Ok(ha) => home::checks(&mut report, &ha, deadline).await,
+                    Err(e) => report.checks.push(Check::new(
+                        "home assistant",
+                        Status::Fail,
+                        format!("{e:#}"),
+                    )),
+                }
+            }
+        }
+    }
+    let out = if as_json {
+        let mut text = serde_json::to_string_pretty(&report.json()).unwrap_or_default();
+        text.push('\n');
+        text
+    } else {
+        report.text()
+    };
+    // A closed pipe (`lee doctor | head`) is no reason to panic.
+    let _ = std::io::Write::write_all(&mut std::io::stdout(), out.as_bytes());
+    i32::from(report.failed())
+}
