@@ -57,6 +57,8 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Sign a component artifact (ed25519) into ARTIFACT.sig, or make a signing key.
+    Sign(crate::sign::SignArgs),
 }
 
 /// Components directory: flag, then $LEE_COMPONENTS_DIR, then `components/` beside the
@@ -124,6 +126,10 @@ pub async fn run(cli: Cli, process_start: Instant) -> anyhow::Result<i32> {
             let dir = components_dir(dir, &settings);
             Ok(list_components(&dir, &settings, json))
         }
+        Command::Sign(args) => {
+            crate::logging::init("warn");
+            crate::sign::run(args)
+        }
     }
 }
 
@@ -186,6 +192,8 @@ pub fn precompile(dir: &Path) -> anyhow::Result<()> {
         };
         if source.is_file() {
             let bytes = std::fs::read(&source)?;
+            let keys = &manifest.host.trusted_keys;
+            crate::runtime::signature::check_before_compile(keys, entry, &source, &bytes)?;
             let component = wasmtime::component::Component::new(&engine, &bytes)
                 .map_err(|e| anyhow::anyhow!("{}: not a valid component: {e}", source.display()))?;
             let compiled = component.serialize()?;

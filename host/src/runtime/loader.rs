@@ -12,6 +12,7 @@ use wasmtime::Engine;
 use wasmtime::component::{Component, Linker};
 
 use super::manifest::{ComponentEntry, Manifest};
+use super::signature;
 use super::store::StoreData;
 use crate::bindings::FeaturePre;
 use crate::capabilities::{self, Capabilities, ComponentInfo, Grants, Prepared};
@@ -40,6 +41,12 @@ pub enum LoadError {
     },
     #[error("component {id}: {message}")]
     Invalid { id: String, message: String },
+    #[error("component {id}: artifact {path} {message}")]
+    Untrusted {
+        id: String,
+        path: String,
+        message: String,
+    },
 }
 
 /// A component ready to instantiate.
@@ -85,6 +92,15 @@ fn read_verified(manifest: &Manifest, entry: &ComponentEntry) -> Result<Vec<u8>,
             expected: expected.clone(),
             actual,
         });
+    }
+    if !manifest.host.trusted_keys.is_empty() {
+        signature::verify(&manifest.host.trusted_keys, entry, &path, &actual).map_err(
+            |message| LoadError::Untrusted {
+                id: entry.id.clone(),
+                path: shown,
+                message,
+            },
+        )?;
     }
     Ok(bytes)
 }

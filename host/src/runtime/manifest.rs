@@ -29,6 +29,7 @@ use serde::{Deserialize, Serialize};
 use lee_contract::route::{self, RoutePattern};
 
 use super::engine::MAX_MEMORY_BYTES;
+use super::signature::{self, TrustedKey};
 use crate::capabilities::Grants;
 
 /// The manifest file name inside a components directory.
@@ -64,12 +65,17 @@ pub struct HostSection {
     /// How many components may stay loaded; the least recently used beyond it are unloaded.
     #[serde(default = "default_resident_cap")]
     pub resident_cap: usize,
+    /// Publisher keys; when any is listed, every component must carry a valid
+    /// `<artifact>.sig` by one of them (see `runtime::signature`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trusted_keys: Vec<TrustedKey>,
 }
 
 impl Default for HostSection {
     fn default() -> Self {
         Self {
             resident_cap: default_resident_cap(),
+            trusted_keys: Vec::new(),
         }
     }
 }
@@ -255,6 +261,7 @@ impl Manifest {
         if self.host.resident_cap == 0 {
             problems.push("host.resident_cap must be at least 1".to_string());
         }
+        problems.extend(signature::key_problems(&self.host.trusted_keys));
         for entry in &self.components {
             if entry.id.is_empty()
                 || !entry

@@ -6,4 +6,5 @@ pub mod invoke;
 pub mod loader;
 pub mod manifest;
 pub mod registry;
+pub mod signature;
 pub mod store;
