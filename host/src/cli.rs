@@ -179,51 +179,69 @@ async fn invoke(
     }
 }
 
-/// Compiles `.wasm` artifacts to `.cwasm` for this engine and records every sha256.
+/// Compiles `.wasm` artifacts to `.cwasm` for this engine and records every sha256
+/// (a canary's too).
 pub fn precompile(dir: &Path) -> anyhow::Result<()> {
     let mut manifest = Manifest::load_unchecked(dir)?;
     let engine = wasmtime::Engine::new(&engine::engine_config())?;
+    let keys = manifest.host.trusted_keys.clone();
     for entry in &mut manifest.components {
-        let current = dir.join(&entry.file);
-        let source = if current.extension().is_some_and(|e| e == "wasm") {
-            current.clone()
-        } else {
-            current.with_extension("wasm")
-        };
-        if source.is_file() {
-            let bytes = std::fs::read(&source)?;
-            let keys = &manifest.host.trusted_keys;
-            crate::runtime::signature::check_before_compile(keys, entry, &source, &bytes)?;
-            let component = wasmtime::component::Component::new(&engine, &bytes)
-                .map_err(|e| anyhow::anyhow!("{}: not a valid component: {e}", source.display()))?;
-            let compiled = component.serialize()?;
-            let target = source.with_extension("cwasm");
-            std::fs::write(&target, &compiled)?;
-            // Same relative place as the source (`sub/x.wasm` -> `sub/x.cwasm`).
-            entry.file = Path::new(&entry.file)
-                .with_extension("cwasm")
-                .to_string_lossy()
-                .into_owned();
-            entry.sha256 = Some(sha256_hex(&compiled));
-            eprintln!(
-                "precompiled {} -> {} ({} bytes)",
-                source.display(),
-                target.display(),
-                compiled.len()
-            );
-        } else if current.is_file() {
-            entry.sha256 = Some(sha256_hex(&std::fs::read(&current)?));
-            eprintln!("recorded sha256 of {}", current.display());
-        } else {
-            anyhow::bail!(
-                "component {}: neither {} nor {} exists",
-                entry.id,
-                current.display(),
-                source.display()
-            );
+        precompile_entry(&engine, dir, &keys, entry)?;
+        if let Some(mut variant) = crate::runtime::canary::variant_entry(entry) {
+            precompile_entry(&engine, dir, &keys, &mut variant)?;
+            if let Some(canary) = &mut entry.canary {
+                (canary.file, canary.sha256) = (variant.file, variant.sha256);
+            }
         }
     }
     manifest.save()?;
+    Ok(())
+}
+
+fn precompile_entry(
+    engine: &wasmtime::Engine,
+    dir: &Path,
+    keys: &[crate::runtime::signature::TrustedKey],
+    entry: &mut crate::runtime::manifest::ComponentEntry,
+) -> anyhow::Result<()> {
+    let current = dir.join(&entry.file);
+    let source = if current.extension().is_some_and(|e| e == "wasm") {
+        current.clone()
+    } else {
+        current.with_extension("wasm")
+    };
+    if source.is_file() {
+        let bytes = std::fs::read(&source)?;
+        let keys = &manifest.host.trusted_keys;
+        crate::runtime::signature::check_before_compile(keys, entry, &source, &bytes)?;
+        let component = wasmtime::component::Component::new(engine, &bytes)
+            .map_err(|e| anyhow::anyhow!("{}: not a valid component: {e}", source.display()))?;
+        let compiled = component.serialize()?;
+        let target = source.with_extension("cwasm");
+        std::fs::write(&target, &compiled)?;
+        // Same relative place as the source (`sub/x.wasm` -> `sub/x.cwasm`).
+        entry.file = Path::new(&entry.file)
+            .with_extension("cwasm")
+            .to_string_lossy()
+            .into_owned();
+        entry.sha256 = Some(sha256_hex(&compiled));
+        eprintln!(
+            "precompiled {} -> {} ({} bytes)",
+            source.display(),
+            target.display(),
+            compiled.len()
+        );
+    } else if current.is_file() {
+        entry.sha256 = Some(sha256_hex(&std::fs::read(&current)?));
+        eprintln!("recorded sha256 of {}", current.display());
+    } else {
+        anyhow::bail!(
+            "component {}: neither {} nor {} exists",
+            entry.id,
+            current.display(),
+            source.display()
+        );
+    }
     Ok(())
 }
 

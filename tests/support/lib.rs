@@ -13,6 +13,7 @@ pub mod hostile;
 pub mod in_process;
 pub mod lambda_api;
 pub mod lambda_process;
+pub mod parameters_extension;
 pub mod peak;
 pub mod static_home;
 pub mod tls_server;

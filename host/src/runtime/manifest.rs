@@ -28,6 +28,7 @@ use serde::{Deserialize, Serialize};
 
 use lee_contract::route::{self, RoutePattern};
 
+use super::canary::{self, Canary};
 use super::engine::MAX_MEMORY_BYTES;
 use super::signature::{self, TrustedKey};
 use crate::capabilities::Grants;
@@ -140,6 +141,9 @@ pub struct ComponentEntry {
     pub idempotent_routes: Vec<String>,
     #[serde(default = "default_idempotent_ttl_ms")]
     pub idempotent_ttl_ms: u32,
+    /// A second artifact serving part of the users (see `runtime::canary`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub canary: Option<Canary>,
 }
 
 impl ComponentEntry {
@@ -172,6 +176,8 @@ fn default_version() -> String {
 #[derive(Debug, Clone)]
 pub struct Manifest {
     pub dir: PathBuf,
+    /// The configuration's version (top-level `version`), shown in health and EMF.
+    pub version: Option<String>,
     pub host: HostSection,
     pub components: Vec<ComponentEntry>,
     /// Every valid route pattern with the index of its component, in manifest order.
@@ -181,6 +187,8 @@ pub struct Manifest {
 #[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct ManifestFile {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    version: Option<String>,
     #[serde(default)]
     host: HostSection,
     #[serde(default, rename = "component")]
@@ -227,6 +235,7 @@ impl Manifest {
             .collect();
         Ok(Self {
             dir: dir.to_path_buf(),
+            version: file.version,
             host: file.host,
             components: file.components,
             routes,
@@ -326,6 +335,16 @@ impl Manifest {
                     ));
                 }
             }
+            problems.extend(canary::problems(entry));
+            if let Some(variant) = canary::variant_entry(entry)
+                && !self.artifact_path(&variant).is_file()
+            {
+                problems.push(format!(
+                    "component {:?}: canary artifact {} does not exist",
+                    entry.id,
+                    self.artifact_path(&variant).display()
+                ));
+            }
             for problem in entry.grants.problems() {
                 problems.push(format!("component {:?}: {problem}", entry.id));
             }
@@ -336,6 +355,7 @@ impl Manifest {
     /// Writes the manifest back (used by `lee precompile`).
     pub fn save(&self) -> anyhow::Result<()> {
         let file = ManifestFile {
+            version: self.version.clone(),
             host: self.host.clone(),
             components: self.components.clone(),
         };
