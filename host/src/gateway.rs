@@ -151,7 +151,10 @@ impl Gateway {
         let current = self.registry();
         match manifest_source::successor(&current, &self.reloader.config, &text) {
             Ok((next, version)) => {
-                current.capabilities().metrics.set_config_version(version.label());
+                current
+                    .capabilities()
+                    .metrics
+                    .set_config_version(version.label());
                 *self.registry.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(next);
                 self.reloader.swapped(version);
             }

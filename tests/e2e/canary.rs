@@ -77,7 +77,9 @@ fn a_fifty_fifty_split_lands_within_tolerance_and_no_user_flips() {
     let dir = dir("scripts-v2", 50, 0, 10);
     let gateway = gateway(&dir.path());
     let rt = runtime();
-    let users: Vec<String> = (0..200).map(|i| format!("amzn1.ask.account.U{i:04}")).collect();
+    let users: Vec<String> = (0..200)
+        .map(|i| format!("amzn1.ask.account.U{i:04}"))
+        .collect();
     let mut first = Vec::new();
     for user in &users {
         let answer = handle(&rt, &gateway, as_user(user)).response;
@@ -86,7 +88,10 @@ fn a_fifty_fifty_split_lands_within_tolerance_and_no_user_flips() {
     }
     let canary = first.iter().filter(|c| **c).count();
     // Binomial(200, 0.5): sd ~7; the hash is deterministic, the bound is 4 sd.
-    assert!((72..=128).contains(&canary), "{canary} of 200 on the canary");
+    assert!(
+        (72..=128).contains(&canary),
+        "{canary} of 200 on the canary"
+    );
     // Same weights: every user keeps their version, over and over.
     for _ in 0..2 {
         for (user, was) in users.iter().zip(&first).take(60) {
@@ -112,7 +117,12 @@ fn a_failing_canary_is_rolled_back_automatically_in_lambda_mode() {
     // The hostile component answers no skill intent: every canary invocation fails.
     let dir = dir("hostile", 50, 8, 20);
     let mut events: Vec<(String, Value)> = (0..60)
-        .map(|i| (format!("req-{i}"), as_user(&format!("amzn1.ask.account.R{i:04}"))))
+        .map(|i| {
+            (
+                format!("req-{i}"),
+                as_user(&format!("amzn1.ask.account.R{i:04}")),
+            )
+        })
         .collect();
     events.push(("health".into(), json!({"lee": "health"})));
     let run = run_lambda(
@@ -137,10 +147,14 @@ fn a_failing_canary_is_rolled_back_automatically_in_lambda_mode() {
     assert_eq!(failed.len(), 8, "{failed:?}");
     let last_failure = *failed.last().unwrap_or(&0);
     for (i, answer) in answers.iter().enumerate().skip(last_failure + 1) {
-        assert!(!speech(answer).starts_with("Sorry"), "request {i} after rollback: {answer}");
+        assert!(
+            !speech(answer).starts_with("Sorry"),
+            "request {i} after rollback: {answer}"
+        );
     }
     assert!(
-        run.stderr.contains("canary rolled back") && run.stderr.contains("failed 100% of its last 8"),
+        run.stderr.contains("canary rolled back")
+            && run.stderr.contains("failed 100% of its last 8"),
         "{}",
         lee_e2e::lambda_process::tail(&run.stderr)
     );
@@ -151,9 +165,20 @@ fn a_failing_canary_is_rolled_back_automatically_in_lambda_mode() {
     assert_eq!(rollout["stable"]["failures"], 0, "{rollout}");
     // Per-version EMF lines, both versions, with the component and version dimensions.
     let emf = run.emf();
-    let versions: Vec<&Value> = emf.iter().filter(|d| d["VersionInvocations"] == 1.0).collect();
-    assert!(versions.iter().any(|d| d["version"] == "2.0.0" && d["VersionFailures"] == 1.0));
-    assert!(versions.iter().any(|d| d["version"] == "1.0.0" && d["VersionFailures"] == 0.0));
+    let versions: Vec<&Value> = emf
+        .iter()
+        .filter(|d| d["VersionInvocations"] == 1.0)
+        .collect();
+    assert!(
+        versions
+            .iter()
+            .any(|d| d["version"] == "2.0.0" && d["VersionFailures"] == 1.0)
+    );
+    assert!(
+        versions
+            .iter()
+            .any(|d| d["version"] == "1.0.0" && d["VersionFailures"] == 0.0)
+    );
     assert_eq!(
         versions[0]["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
         json!([["component", "version"]])

@@ -44,7 +44,10 @@ weight = 0
     )
     .expect("components dir");
     let text = std::fs::read_to_string(dir.path().join("lee.toml")).expect("lee.toml");
-    assert!(text.contains("version = \"cfg-1\"") && text.contains("weight = 0"), "{text}");
+    assert!(
+        text.contains("version = \"cfg-1\"") && text.contains("weight = 0"),
+        "{text}"
+    );
     // The package's own lee.toml is not where the manifest comes from.
     std::fs::remove_file(dir.path().join("lee.toml")).expect("remove lee.toml");
     (dir, text)
@@ -108,8 +111,16 @@ fn check(run: &LambdaRun, refused_because: &str) {
     assert_eq!(last["config_version"], "cfg-2", "{last}");
     let reason = last["last_refused"]["reason"].as_str().unwrap_or_default();
     assert!(reason.contains(refused_because), "{last}");
-    assert!(run.stderr.contains("manifest reloaded"), "{}", lee_e2e::lambda_process::tail(&run.stderr));
-    assert!(run.stderr.contains("new manifest refused"), "{}", lee_e2e::lambda_process::tail(&run.stderr));
+    assert!(
+        run.stderr.contains("manifest reloaded"),
+        "{}",
+        lee_e2e::lambda_process::tail(&run.stderr)
+    );
+    assert!(
+        run.stderr.contains("new manifest refused"),
+        "{}",
+        lee_e2e::lambda_process::tail(&run.stderr)
+    );
     // Every EMF line names the config version that served it; cfg-3 never served.
     let emf = run.emf();
     assert!(!emf.is_empty());
@@ -118,7 +129,10 @@ fn check(run: &LambdaRun, refused_because: &str) {
         assert!(version == "cfg-1" || version == "cfg-2", "{doc}");
     }
     assert!(emf.iter().any(|d| d["config_version"] == "cfg-1"));
-    assert!(emf.iter().any(|d| d["config_version"] == "cfg-2" && d["version"] == "2.0.0"));
+    assert!(
+        emf.iter()
+            .any(|d| d["config_version"] == "cfg-2" && d["version"] == "2.0.0")
+    );
 }
 
 #[test]
@@ -131,7 +145,10 @@ fn a_manifest_file_outside_the_package_is_reloaded_and_a_broken_one_refused() {
     let env = vec![
         ("HOME_ASSISTANT_URL".to_string(), ha.url.clone()),
         ("HOME_ASSISTANT_TOKEN".to_string(), ha.token.clone()),
-        ("LEE_MANIFEST".to_string(), path.to_string_lossy().into_owned()),
+        (
+            "LEE_MANIFEST".to_string(),
+            path.to_string_lossy().into_owned(),
+        ),
         ("LEE_MANIFEST_RELOAD_SECONDS".to_string(), "1".to_string()),
     ];
     let file = path.clone();
@@ -140,9 +157,11 @@ fn a_manifest_file_outside_the_package_is_reloaded_and_a_broken_one_refused() {
             promoted(&text)
         } else {
             // cfg-3 points the canary at an artifact that is not there.
-            promoted(&text)
-                .replacen("cfg-2", "cfg-3", 1)
-                .replacen("scripts-v2.cwasm", "gone.cwasm", 1)
+            promoted(&text).replacen("cfg-2", "cfg-3", 1).replacen(
+                "scripts-v2.cwasm",
+                "gone.cwasm",
+                1,
+            )
         };
         std::fs::write(&file, next).expect("rewrite manifest");
     });
@@ -163,7 +182,10 @@ fn a_manifest_in_ssm_is_read_through_the_extension_and_reloaded() {
         ("HOME_ASSISTANT_TOKEN".to_string(), ha.token.clone()),
         ("LEE_MANIFEST_SSM".to_string(), "/lee/manifest".to_string()),
         ("LEE_MANIFEST_RELOAD_SECONDS".to_string(), "1".to_string()),
-        ("AWS_SESSION_TOKEN".to_string(), extension.session_token().to_string()),
+        (
+            "AWS_SESSION_TOKEN".to_string(),
+            extension.session_token().to_string(),
+        ),
         (
             "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT".to_string(),
             extension.port.to_string(),
@@ -195,7 +217,10 @@ fn a_wrong_session_token_or_a_missing_parameter_is_a_clear_start_up_error() {
     let lee = Lee::with_components(dir.path())
         .env("LEE_MANIFEST_SSM", "/lee/manifest")
         .env("AWS_SESSION_TOKEN", "a-wrong-token")
-        .env("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT", &extension.port.to_string());
+        .env(
+            "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT",
+            &extension.port.to_string(),
+        );
     let run = lee.invoke(&json!({"lee": "health"})).expect("lee invoke");
     assert_ne!(run.status, 0);
     assert!(run.stderr.contains("HTTP 401"), "{}", run.stderr);
@@ -203,6 +228,8 @@ fn a_wrong_session_token_or_a_missing_parameter_is_a_clear_start_up_error() {
     let missing = lee
         .env("AWS_SESSION_TOKEN", "the-right-token")
         .env("LEE_MANIFEST_SSM", "/lee/other");
-    let run = missing.invoke(&json!({"lee": "health"})).expect("lee invoke");
+    let run = missing
+        .invoke(&json!({"lee": "health"}))
+        .expect("lee invoke");
     assert!(run.stderr.contains("ParameterNotFound"), "{}", run.stderr);
 }

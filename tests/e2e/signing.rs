@@ -34,7 +34,8 @@ fn generate(dir: &Path, name: &str, id: &str) -> String {
     ]);
     assert!(ok, "{stderr}");
     assert!(stdout.contains("[[host.trusted_keys]]"), "{stdout}");
-    let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&key).unwrap().permissions());
+    let mode =
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&key).unwrap().permissions());
     assert_eq!(mode & 0o077, 0, "the private key is readable by others");
     stdout
 }
@@ -72,7 +73,12 @@ fn edit(dir: &Path, from: &str, to: &str) {
 fn signed_hostile(keys: &tempfile::TempDir) -> ComponentsDir {
     let dir = hostile::under(hostile::LOADS, 5000);
     append(&dir.path(), &generate(keys.path(), "acme", "acme"));
-    sign(keys.path(), "acme", "acme", &dir.path().join("hostile.cwasm"));
+    sign(
+        keys.path(),
+        "acme",
+        "acme",
+        &dir.path().join("hostile.cwasm"),
+    );
     dir
 }
 
@@ -82,8 +88,16 @@ fn echo(dir: &ComponentsDir) -> lee_e2e::Invocation {
 
 fn assert_refused(dir: &ComponentsDir, needle: &str) {
     let run = echo(dir);
-    assert_eq!(run.response["error"], "component failed to load", "{}", run.response);
-    assert!(run.stderr.contains(needle), "want {needle:?} in: {}", run.stderr);
+    assert_eq!(
+        run.response["error"], "component failed to load",
+        "{}",
+        run.response
+    );
+    assert!(
+        run.stderr.contains(needle),
+        "want {needle:?} in: {}",
+        run.stderr
+    );
     let (ok, stdout, _) = run_lee(&["components", &dir.path().to_string_lossy()]);
     assert!(!ok, "lee components must exit 1");
     assert!(stdout.contains(needle), "want {needle:?} in: {stdout}");
@@ -97,7 +111,10 @@ fn every_shipped_component_signed_loads_and_answers_from_home_assistant() {
     // Unsigned while keys are configured: refused.
     let unsigned = dir
         .lee()
-        .invoke(&intent("GetDeviceState", &[("DeviceName", "the Bed-Light")]))
+        .invoke(&intent(
+            "GetDeviceState",
+            &[("DeviceName", "the Bed-Light")],
+        ))
         .unwrap();
     assert!(
         unsigned.stderr.contains("is not signed") && unsigned.stderr.contains("trusted_keys"),
@@ -112,7 +129,10 @@ fn every_shipped_component_signed_loads_and_answers_from_home_assistant() {
     }
     let run = dir
         .lee()
-        .invoke(&intent("GetDeviceState", &[("DeviceName", "the Bed-Light")]))
+        .invoke(&intent(
+            "GetDeviceState",
+            &[("DeviceName", "the Bed-Light")],
+        ))
         .unwrap();
     assert!(run.speech().starts_with("Bed Light is "), "{}", run.stderr);
     let (ok, stdout, stderr) = run_lee(&["components", &dir.path().to_string_lossy()]);
@@ -156,11 +176,19 @@ fn a_changed_artifact_with_its_sha256_updated_is_refused() {
 fn widened_grants_or_a_changed_version_are_refused() {
     let keys = tempfile::tempdir().unwrap();
     let dir = signed_hostile(&keys);
-    edit(&dir.path(), "[component.grants]\n", "[component.grants]\nservices = [\"light.*\"]\n");
+    edit(
+        &dir.path(),
+        "[component.grants]\n",
+        "[component.grants]\nservices = [\"light.*\"]\n",
+    );
     assert_refused(&dir, "does not match the artifact and its manifest entry");
 
     let dir = signed_hostile(&keys_again());
-    edit(&dir.path(), "routes = [\"lee:test-*\"]", "routes = [\"lee:test-*\", \"alexa:*\"]");
+    edit(
+        &dir.path(),
+        "routes = [\"lee:test-*\"]",
+        "routes = [\"lee:test-*\", \"alexa:*\"]",
+    );
     assert_refused(&dir, "does not match");
     // Limits are not security-relevant fields: changing them keeps the signature valid.
     let dir = signed_hostile(&keys_again());
@@ -177,10 +205,23 @@ fn an_unknown_key_or_a_key_claiming_another_id_is_refused() {
     let keys = tempfile::tempdir().unwrap();
     let dir = signed_hostile(&keys);
     generate(keys.path(), "mallory", "mallory");
-    sign(keys.path(), "mallory", "mallory", &dir.path().join("hostile.cwasm"));
-    assert_refused(&dir, "signed by key \"mallory\", which is not in the manifest's trusted_keys");
+    sign(
+        keys.path(),
+        "mallory",
+        "mallory",
+        &dir.path().join("hostile.cwasm"),
+    );
+    assert_refused(
+        &dir,
+        "signed by key \"mallory\", which is not in the manifest's trusted_keys",
+    );
     // The same key claiming the trusted id.
-    sign(keys.path(), "mallory", "acme", &dir.path().join("hostile.cwasm"));
+    sign(
+        keys.path(),
+        "mallory",
+        "acme",
+        &dir.path().join("hostile.cwasm"),
+    );
     assert_refused(&dir, "does not match");
 }
 
@@ -188,9 +229,17 @@ fn an_unknown_key_or_a_key_claiming_another_id_is_refused() {
 fn a_key_limited_to_other_components_is_refused() {
     let keys = tempfile::tempdir().unwrap();
     let dir = signed_hostile(&keys);
-    edit(&dir.path(), "id = \"acme\"\n", "id = \"acme\"\ncomponents = [\"todo\"]\n");
+    edit(
+        &dir.path(),
+        "id = \"acme\"\n",
+        "id = \"acme\"\ncomponents = [\"todo\"]\n",
+    );
     assert_refused(&dir, "which may sign only [\"todo\"]");
-    edit(&dir.path(), "components = [\"todo\"]", "components = [\"todo\", \"hostile\"]");
+    edit(
+        &dir.path(),
+        "components = [\"todo\"]",
+        "components = [\"todo\", \"hostile\"]",
+    );
     assert_eq!(echo(&dir).response["route"], "lee:test-echo");
 }
 
@@ -206,17 +255,22 @@ fn an_openssl_key_signs_and_a_bad_key_line_is_a_manifest_problem() {
         eprintln!("openssl not available: only lee sign --generate keys are tested");
         return;
     }
-    let (ok, entry, stderr) = run_lee(&["sign", "--key", &pem.to_string_lossy(), "--key-id", "ops"]);
+    let (ok, entry, stderr) =
+        run_lee(&["sign", "--key", &pem.to_string_lossy(), "--key-id", "ops"]);
     assert!(ok, "{stderr}");
     let dir = hostile::under(hostile::LOADS, 5000);
     append(&dir.path(), &entry);
     sign(keys.path(), "ops", "ops", &dir.path().join("hostile.cwasm"));
     assert_eq!(echo(&dir).response["route"], "lee:test-echo");
 
-    append(&dir.path(), "[[host.trusted_keys]]\nid = \"broken\"\npublic_key = \"AAAA\"\n");
+    append(
+        &dir.path(),
+        "[[host.trusted_keys]]\nid = \"broken\"\npublic_key = \"AAAA\"\n",
+    );
     let run = echo(&dir);
     assert!(
-        run.stderr.contains("key \\\"broken\\\": public_key") || run.stderr.contains("key \"broken\": public_key"),
+        run.stderr.contains("key \\\"broken\\\": public_key")
+            || run.stderr.contains("key \"broken\": public_key"),
         "{}",
         run.stderr
     );
@@ -237,15 +291,32 @@ fn a_publisher_signs_the_wasm_and_the_operator_precompiles_and_signs_the_cwasm()
     let precompile = || run_lee(&["precompile", &dir.path().to_string_lossy()]);
     // An unsigned .wasm is not compiled while keys are configured.
     let (ok, _, stderr) = precompile();
-    assert!(!ok && stderr.contains("is not signed") && stderr.contains("not compiling it"), "{stderr}");
-    sign(keys.path(), "publisher", "publisher", &dir.path().join("hostile.wasm"));
+    assert!(
+        !ok && stderr.contains("is not signed") && stderr.contains("not compiling it"),
+        "{stderr}"
+    );
+    sign(
+        keys.path(),
+        "publisher",
+        "publisher",
+        &dir.path().join("hostile.wasm"),
+    );
     let (ok, _, stderr) = precompile();
     assert!(ok, "{stderr}");
     // The .cwasm is the operator's compilation: it loads once the operator signs it.
     let lee = Lee::with_components(dir.path().to_path_buf());
     let run = lee.invoke(&json!({"lee": "test-echo"})).unwrap();
-    assert!(run.stderr.contains("hostile.cwasm.sig missing"), "{}", run.stderr);
-    sign(keys.path(), "operator", "operator", &dir.path().join("hostile.cwasm"));
+    assert!(
+        run.stderr.contains("hostile.cwasm.sig missing"),
+        "{}",
+        run.stderr
+    );
+    sign(
+        keys.path(),
+        "operator",
+        "operator",
+        &dir.path().join("hostile.cwasm"),
+    );
     let run = lee.invoke(&json!({"lee": "test-echo"})).unwrap();
     assert_eq!(run.response["route"], "lee:test-echo", "{}", run.stderr);
 }

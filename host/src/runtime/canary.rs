@@ -363,7 +363,9 @@ mod tests {
     fn the_split_is_stable_and_close_to_the_weight() {
         let tracker = Tracker::default();
         let e = entry(50, 0);
-        let users: Vec<String> = (0..10_000).map(|i| format!("amzn1.ask.account.{i}")).collect();
+        let users: Vec<String> = (0..10_000)
+            .map(|i| format!("amzn1.ask.account.{i}"))
+            .collect();
         let canary = users
             .iter()
             .filter(|u| tracker.choose(&e, Some(u)) == Variant::Canary)
@@ -398,11 +400,18 @@ mod tests {
         for _ in 0..9 {
             tracker.record(&e, Variant::Canary, bad);
         }
-        assert_eq!(tracker.choose(&e, Some("u")), Variant::Canary, "window not full");
+        assert_eq!(
+            tracker.choose(&e, Some("u")),
+            Variant::Canary,
+            "window not full"
+        );
         tracker.record(&e, Variant::Canary, bad);
         assert_eq!(tracker.choose(&e, Some("u")), Variant::Stable);
         let health = tracker.describe(&e).unwrap();
-        assert!(health["rolled_back"].as_str().unwrap().contains("100%"), "{health}");
+        assert!(
+            health["rolled_back"].as_str().unwrap().contains("100%"),
+            "{health}"
+        );
         assert_eq!(health["canary"]["failures"], 10);
     }
 

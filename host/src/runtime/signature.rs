@@ -83,7 +83,10 @@ pub fn public_key_text(key: &VerifyingKey) -> String {
 
 /// A short, stable name for a key: `ed25519:` and 16 hex digits of its sha256.
 pub fn fingerprint(key: &VerifyingKey) -> String {
-    format!("ed25519:{}", &hex::encode(Sha256::digest(key.as_bytes()))[..16])
+    format!(
+        "ed25519:{}",
+        &hex::encode(Sha256::digest(key.as_bytes()))[..16]
+    )
 }
 
 /// Problems with the configured keys, one sentence each (part of the manifest check).
@@ -95,7 +98,10 @@ pub fn key_problems(keys: &[TrustedKey]) -> Vec<String> {
             problems.push("host.trusted_keys: a key has an empty id".to_string());
         }
         if !seen.insert(key.id.as_str()) {
-            problems.push(format!("host.trusted_keys: key id {:?} appears twice", key.id));
+            problems.push(format!(
+                "host.trusted_keys: key id {:?} appears twice",
+                key.id
+            ));
         }
         if let Err(why) = parse_public_key(&key.public_key) {
             problems.push(format!(
@@ -282,9 +288,9 @@ pub fn write_signing_key(key: &SigningKey, path: &Path) -> anyhow::Result<()> {
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options
-        .open(path)
-        .map_err(|e| anyhow::anyhow!("cannot create {} (it must not exist): {e}", path.display()))?;
+    let mut file = options.open(path).map_err(|e| {
+        anyhow::anyhow!("cannot create {} (it must not exist): {e}", path.display())
+    })?;
     file.write_all(pem.as_bytes())
         .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
     Ok(())

@@ -35,7 +35,9 @@ impl wasmtime::ResourceLimiter for MemoryCap {
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        let wanted = self.total_bytes.saturating_add(desired.saturating_sub(current));
+        let wanted = self
+            .total_bytes
+            .saturating_add(desired.saturating_sub(current));
         if wanted > self.max_bytes {
             self.hit = true;
             return Err(wasmtime::Error::msg(format!(
@@ -147,7 +149,10 @@ mod tests {
     fn the_cap_is_on_all_memories_together() {
         let mut cap = cap(32);
         assert!(cap.memory_growing(0, 20 * MIB, None).is_ok());
-        assert!(cap.memory_growing(0, 20 * MIB, None).is_err(), "a second memory");
+        assert!(
+            cap.memory_growing(0, 20 * MIB, None).is_err(),
+            "a second memory"
+        );
         assert!(cap.hit);
         assert_eq!(cap.total_bytes, 20 * MIB);
         assert!(cap.memory_growing(20 * MIB, 30 * MIB, None).is_ok());
