@@ -212,7 +212,6 @@ fn precompile_entry(
     };
     if source.is_file() {
         let bytes = std::fs::read(&source)?;
-        let keys = &manifest.host.trusted_keys;
         crate::runtime::signature::check_before_compile(keys, entry, &source, &bytes)?;
         let component = wasmtime::component::Component::new(engine, &bytes)
             .map_err(|e| anyhow::anyhow!("{}: not a valid component: {e}", source.display()))?;

@@ -11,7 +11,7 @@ use std::path::Path;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use lee_e2e::lambda_process::{LambdaRun, run_lambda};
+use lee_e2e::lambda_process::LambdaRun;
 use lee_e2e::parameters_extension::ParametersExtension;
 use lee_e2e::{ComponentsDir, HomeAssistant, Lee, intent, test_component};
 use serde_json::{Value, json};
