@@ -21,40 +21,12 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::manifest::ComponentEntry;
+pub use super::manifest_types::{Canary, canary_problems as problems};
 use crate::capabilities::metrics::MetricBatch;
-
-/// `[component.canary]`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct Canary {
-    /// The canary's artifact, relative to the manifest like the entry's `file`.
-    pub file: String,
-    pub version: String,
-    /// Hex sha256 of `file` (`lee precompile` records it).
-    #[serde(default)]
-    pub sha256: Option<String>,
-    /// Percent of users (by a stable hash of their id) routed to the canary, 0-100.
-    pub weight: u32,
-    /// Invocations of each version compared for the automatic rollback; 0 turns it off.
-    #[serde(default = "default_window")]
-    pub rollback_window: u32,
-    /// How many percentage points the canary's failure rate may exceed the stable one's.
-    #[serde(default = "default_margin")]
-    pub rollback_margin_percent: u32,
-}
-
-fn default_window() -> u32 {
-    20
-}
-
-fn default_margin() -> u32 {
-    10
-}
 
 /// Which of a component's versions serves a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,41 +42,6 @@ impl Variant {
             Variant::Canary => "canary",
         }
     }
-}
-
-/// Problems with an entry's canary block, one sentence each.
-pub fn problems(entry: &ComponentEntry) -> Vec<String> {
-    let Some(canary) = &entry.canary else {
-        return Vec::new();
-    };
-    let mut problems = Vec::new();
-    let id = &entry.id;
-    if canary.weight > 100 {
-        problems.push(format!("component {id:?}: canary.weight must be 0..=100"));
-    }
-    if canary.rollback_margin_percent > 100 {
-        problems.push(format!(
-            "component {id:?}: canary.rollback_margin_percent must be 0..=100"
-        ));
-    }
-    if canary.rollback_window > 10_000 {
-        problems.push(format!(
-            "component {id:?}: canary.rollback_window must be 0..=10000"
-        ));
-    }
-    if canary.file == entry.file {
-        problems.push(format!(
-            "component {id:?}: canary.file is the stable file; a canary is another artifact"
-        ));
-    }
-    if let Some(hash) = &canary.sha256
-        && (hash.len() != 64 || !hash.chars().all(|c| c.is_ascii_hexdigit()))
-    {
-        problems.push(format!(
-            "component {id:?}: canary.sha256 must be 64 hex digits"
-        ));
-    }
-    problems
 }
 
 /// The canary as an entry of its own (same id, routes, grants, limits and config; its

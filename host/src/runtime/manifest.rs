@@ -28,9 +28,8 @@ use serde::{Deserialize, Serialize};
 
 use lee_contract::route::{self, RoutePattern};
 
-use super::canary::{self, Canary};
 use super::engine::MAX_MEMORY_BYTES;
-use super::signature::{self, TrustedKey};
+use super::manifest_types::{self, Canary, TrustedKey};
 use crate::capabilities::Grants;
 
 /// The manifest file name inside a components directory.
@@ -270,7 +269,7 @@ impl Manifest {
         if self.host.resident_cap == 0 {
             problems.push("host.resident_cap must be at least 1".to_string());
         }
-        problems.extend(signature::key_problems(&self.host.trusted_keys));
+        problems.extend(manifest_types::key_problems(&self.host.trusted_keys));
         for entry in &self.components {
             if entry.id.is_empty()
                 || !entry
@@ -335,14 +334,19 @@ impl Manifest {
                     ));
                 }
             }
-            problems.extend(canary::problems(entry));
-            if let Some(variant) = canary::variant_entry(entry)
-                && !self.artifact_path(&variant).is_file()
+            let canary = entry.canary.as_ref();
+            problems.extend(manifest_types::canary_problems(
+                &entry.id,
+                &entry.file,
+                canary,
+            ));
+            if let Some(canary) = canary
+                && !self.dir.join(&canary.file).is_file()
             {
                 problems.push(format!(
                     "component {:?}: canary artifact {} does not exist",
                     entry.id,
-                    self.artifact_path(&variant).display()
+                    self.dir.join(&canary.file).display()
                 ));
             }
             for problem in entry.grants.problems() {

@@ -7,6 +7,7 @@ pub mod invoke;
 pub mod loader;
 pub mod manifest;
 pub mod manifest_source;
+pub mod manifest_types;
 pub mod registry;
 pub mod signature;
 pub mod store;

@@ -24,22 +24,10 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::manifest::ComponentEntry;
+pub use super::manifest_types::{TrustedKey, key_problems, parse_public_key};
 
 /// The `format` of a `.sig` file and the first field of what is signed.
 pub const FORMAT: &str = "lee-signature-v1";
-
-/// One `[[host.trusted_keys]]` line of the manifest.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct TrustedKey {
-    /// The name a `.sig` file gives for the key that made it.
-    pub id: String,
-    /// The ed25519 public key: 32 bytes, base64 or 64 hex digits.
-    pub public_key: String,
-    /// The component ids this key may sign; empty: any component.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub components: Vec<String>,
-}
 
 /// The contents of `<artifact>.sig`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -60,22 +48,6 @@ pub fn sig_path(artifact: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// Decodes a manifest public key.
-pub fn parse_public_key(text: &str) -> Result<VerifyingKey, String> {
-    let text = text.trim();
-    let bytes = if text.len() == 64 && text.chars().all(|c| c.is_ascii_hexdigit()) {
-        hex::decode(text).map_err(|e| format!("not hex: {e}"))?
-    } else {
-        BASE64
-            .decode(text)
-            .map_err(|e| format!("neither 64 hex digits nor base64: {e}"))?
-    };
-    let bytes: [u8; 32] = bytes
-        .try_into()
-        .map_err(|b: Vec<u8>| format!("an ed25519 public key is 32 bytes, this is {}", b.len()))?;
-    VerifyingKey::from_bytes(&bytes).map_err(|e| format!("not an ed25519 public key: {e}"))
-}
-
 /// The manifest form of a public key (base64).
 pub fn public_key_text(key: &VerifyingKey) -> String {
     BASE64.encode(key.as_bytes())
@@ -87,30 +59,6 @@ pub fn fingerprint(key: &VerifyingKey) -> String {
         "ed25519:{}",
         &hex::encode(Sha256::digest(key.as_bytes()))[..16]
     )
-}
-
-/// Problems with the configured keys, one sentence each (part of the manifest check).
-pub fn key_problems(keys: &[TrustedKey]) -> Vec<String> {
-    let mut problems = Vec::new();
-    let mut seen = std::collections::BTreeSet::new();
-    for key in keys {
-        if key.id.trim().is_empty() {
-            problems.push("host.trusted_keys: a key has an empty id".to_string());
-        }
-        if !seen.insert(key.id.as_str()) {
-            problems.push(format!(
-                "host.trusted_keys: key id {:?} appears twice",
-                key.id
-            ));
-        }
-        if let Err(why) = parse_public_key(&key.public_key) {
-            problems.push(format!(
-                "host.trusted_keys: key {:?}: public_key {why}",
-                key.id
-            ));
-        }
-    }
-    problems
 }
 
 /// JSON with object keys sorted, no whitespace: one text for one value, whatever the
@@ -248,7 +196,7 @@ pub fn check_before_compile(
     if keys.is_empty() {
         return Ok(());
     }
-    let sha256 = super::loader::sha256_hex(bytes);
+    let sha256 = hex::encode(Sha256::digest(bytes));
     verify(keys, entry, source, &sha256).map_err(|why| {
         anyhow::anyhow!(
             "component {}: {} {why}; not compiling it",
