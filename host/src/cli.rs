@@ -88,6 +88,8 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Sign a component artifact (ed25519) into ARTIFACT.sig, or make a signing key.
+    Sign(crate::sign::SignArgs),
 }
 
 /// Components directory: flag, then $LEE_COMPONENTS_DIR, then `components/` beside the
@@ -180,6 +182,10 @@ pub async fn run(cli: Cli, process_start: Instant) -> anyhow::Result<i32> {
             let dir = components_dir(dir, &settings);
             Ok(list_components(&dir, &settings, json))
         }
+        Command::Sign(args) => {
+            crate::logging::init("warn");
+            crate::sign::run(args)
+        }
     }
 }
 
@@ -229,52 +235,71 @@ async fn invoke(
     }
 }
 
-/// Compiles `.wasm` artifacts to `.cwasm` for this engine and records every sha256.
+/// Compiles `.wasm` artifacts to `.cwasm` for this engine and records every sha256
+/// (a canary's too).
 pub fn precompile(dir: &Path) -> anyhow::Result<()> {
     let mut manifest = Manifest::load_unchecked(dir)?;
     let engine = wasmtime::Engine::new(&engine::engine_config())?;
+    let keys = manifest.host.trusted_keys.clone();
     for entry in &mut manifest.components {
-        let current = dir.join(&entry.file);
-        let source = if current.extension().is_some_and(|e| e == "wasm") {
-            current.clone()
-        } else {
-            current.with_extension("wasm")
-        };
-        if source.is_file() {
-            let bytes = std::fs::read(&source)?;
-            let component = wasmtime::component::Component::new(&engine, &bytes)
-                .map_err(|e| anyhow::anyhow!("{}: not a valid component: {e}", source.display()))?;
-            let compiled = component.serialize()?;
-            let target = source.with_extension("cwasm");
-            std::fs::write(&target, &compiled)?;
-            // Same relative place as the source (`sub/x.wasm` -> `sub/x.cwasm`).
-            entry.file = Path::new(&entry.file)
-                .with_extension("cwasm")
-                .to_string_lossy()
-                .into_owned();
-            entry.sha256 = Some(sha256_hex(&compiled));
-            entry.blake3 = Some(blake3_hex(&compiled));
-            eprintln!(
-                "precompiled {} -> {} ({} bytes)",
-                source.display(),
-                target.display(),
-                compiled.len()
-            );
-        } else if current.is_file() {
-            let bytes = std::fs::read(&current)?;
-            entry.sha256 = Some(sha256_hex(&bytes));
-            entry.blake3 = Some(blake3_hex(&bytes));
-            eprintln!("recorded sha256 and blake3 of {}", current.display());
-        } else {
-            anyhow::bail!(
-                "component {}: neither {} nor {} exists",
-                entry.id,
-                current.display(),
-                source.display()
-            );
+        precompile_entry(&engine, dir, &keys, entry)?;
+        if let Some(mut variant) = crate::runtime::canary::variant_entry(entry) {
+            precompile_entry(&engine, dir, &keys, &mut variant)?;
+            if let Some(canary) = &mut entry.canary {
+                (canary.file, canary.sha256) = (variant.file, variant.sha256);
+            }
         }
     }
     manifest.save()?;
+    Ok(())
+}
+
+fn precompile_entry(
+    engine: &wasmtime::Engine,
+    dir: &Path,
+    keys: &[crate::runtime::signature::TrustedKey],
+    entry: &mut crate::runtime::manifest::ComponentEntry,
+) -> anyhow::Result<()> {
+    let current = dir.join(&entry.file);
+    let source = if current.extension().is_some_and(|e| e == "wasm") {
+        current.clone()
+    } else {
+        current.with_extension("wasm")
+    };
+    if source.is_file() {
+        let bytes = std::fs::read(&source)?;
+        crate::runtime::signature::check_before_compile(keys, entry, &source, &bytes)?;
+        let component = wasmtime::component::Component::new(engine, &bytes)
+            .map_err(|e| anyhow::anyhow!("{}: not a valid component: {e}", source.display()))?;
+        let compiled = component.serialize()?;
+        let target = source.with_extension("cwasm");
+        std::fs::write(&target, &compiled)?;
+        // Same relative place as the source (`sub/x.wasm` -> `sub/x.cwasm`).
+        entry.file = Path::new(&entry.file)
+            .with_extension("cwasm")
+            .to_string_lossy()
+            .into_owned();
+        entry.sha256 = Some(sha256_hex(&compiled));
+        entry.blake3 = Some(blake3_hex(&compiled));
+        eprintln!(
+            "precompiled {} -> {} ({} bytes)",
+            source.display(),
+            target.display(),
+            compiled.len()
+        );
+    } else if current.is_file() {
+        let bytes = std::fs::read(&current)?;
+        entry.sha256 = Some(sha256_hex(&bytes));
+        entry.blake3 = Some(blake3_hex(&bytes));
+        eprintln!("recorded sha256 and blake3 of {}", current.display());
+    } else {
+        anyhow::bail!(
+            "component {}: neither {} nor {} exists",
+            entry.id,
+            current.display(),
+            source.display()
+        );
+    }
     Ok(())
 }
 

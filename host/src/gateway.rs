@@ -3,7 +3,7 @@
 //! answer in the caller's protocol whatever happened.
 
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use lee_contract::alexa::ErrorType;
@@ -18,9 +18,10 @@ use crate::health;
 use crate::response::Response;
 use crate::response_cache::ResponseCache;
 use crate::router::{self, Classified, ClassifyError, Protocol};
+use crate::runtime::canary::{self, Variant};
 use crate::runtime::engine;
-use crate::runtime::invoke::{self, InvocationRequest};
-use crate::runtime::manifest::Manifest;
+use crate::runtime::invoke::{self, InvocationRequest, InvokeError};
+use crate::runtime::manifest_source::{self, Reloader, SourceConfig};
 use crate::runtime::registry::ComponentRegistry;
 use crate::settings::Settings;
 
@@ -50,6 +51,8 @@ pub struct Timings {
     pub total_us: u64,
     pub route: String,
     pub component: Option<String>,
+    /// The version that answered (the stable one or its canary).
+    pub version: Option<String>,
     /// Answered from the response cache (idempotent route), without running the component.
     pub cached: bool,
 }
@@ -72,19 +75,32 @@ pub enum GatewayError {
 /// The host: settings, components (with the capabilities they reach), response cache.
 pub struct Gateway {
     settings: Settings,
-    registry: ComponentRegistry,
+    /// Swapped whole at a manifest reload; an invocation keeps the one it started with.
+    registry: RwLock<Arc<ComponentRegistry>>,
+    reloader: Reloader,
     responses: ResponseCache,
 }
 
 impl Gateway {
-    /// Builds the gateway: engine, manifest (checked), capabilities. Loads no component.
+    /// Builds the gateway: engine, manifest (checked; from where the environment says,
+    /// see [`manifest_source`]), capabilities. Loads no component.
     pub fn new(
         settings: Settings,
         components_dir: &Path,
         sink: MetricsSink,
     ) -> anyhow::Result<Self> {
+        Self::with_source(settings, SourceConfig::from_env(components_dir)?, sink)
+    }
+
+    /// [`Gateway::new`] with the manifest source given.
+    pub fn with_source(
+        settings: Settings,
+        source: SourceConfig,
+        sink: MetricsSink,
+    ) -> anyhow::Result<Self> {
         let started = Instant::now();
-        let manifest = Manifest::load(components_dir)?;
+        let text = source.read_blocking().map_err(anyhow::Error::msg)?;
+        let (manifest, version) = source.parse(&text).map_err(anyhow::Error::msg)?;
         let manifest_us = started.elapsed().as_micros() as u64;
         let engine = engine::new_engine()?;
         let engine_us = started.elapsed().as_micros() as u64 - manifest_us;
@@ -92,29 +108,64 @@ impl Gateway {
             settings: &settings,
             metrics_sink: sink,
         })?);
+        capabilities.metrics.set_config_version(version.label());
         tracing::debug!(
             manifest_us,
             engine_us,
             total_us = started.elapsed().as_micros() as u64,
             "gateway initialised"
         );
+        let registry = ComponentRegistry::new(engine, capabilities, manifest);
         Ok(Self {
             settings,
-            registry: ComponentRegistry::new(engine, capabilities, manifest),
+            registry: RwLock::new(Arc::new(registry)),
+            reloader: Reloader::new(source, version),
             responses: ResponseCache::default(),
         })
     }
 
-    pub fn registry(&self) -> &ComponentRegistry {
-        &self.registry
+    /// The registry serving now.
+    pub fn registry(&self) -> Arc<ComponentRegistry> {
+        self.registry
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
-    pub fn capabilities(&self) -> &Arc<Capabilities> {
-        self.registry.capabilities()
+    pub fn capabilities(&self) -> Arc<Capabilities> {
+        self.registry().capabilities().clone()
     }
 
-    fn home_assistant(&self) -> &HomeAssistant {
-        &self.capabilities().home_assistant
+    /// Re-reads the manifest when the interval has passed; swaps in a new registry when
+    /// the text changed and all of it checks and loads, else keeps the current one.
+    async fn reload_if_due(&self) {
+        if !self.reloader.due() {
+            return;
+        }
+        let _one_at_a_time = self.reloader.busy.lock().await;
+        let text = match self.reloader.config.read().await {
+            Ok(text) => text,
+            Err(why) => return self.reloader.refused(None, why),
+        };
+        if self.reloader.unchanged(&text) || self.reloader.refused_before(&text) {
+            return;
+        }
+        let current = self.registry();
+        match manifest_source::successor(&current, &self.reloader.config, &text) {
+            Ok((next, version)) => {
+                current
+                    .capabilities()
+                    .metrics
+                    .set_config_version(version.label());
+                *self.registry.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(next);
+                self.reloader.swapped(version);
+            }
+            Err(why) => self.reloader.refused(Some(&text), why),
+        }
+    }
+
+    fn home_assistant(&self) -> Arc<HomeAssistant> {
+        self.capabilities().home_assistant.clone()
     }
 
     /// Cold-start warm-up of the Home Assistant caches with the configured token.
@@ -130,6 +181,8 @@ impl Gateway {
         lambda_deadline: Option<Instant>,
     ) -> Result<Outcome, GatewayError> {
         let started = Instant::now();
+        self.reload_if_due().await;
+        let registry = self.registry();
         let classified = match router::classify(event.json()) {
             Ok(classified) => classified,
             Err(error) => return self.unclassified(&event, error, request_id, started),
@@ -167,15 +220,16 @@ impl Gateway {
         } else if classified.route.as_str() == "lee:health" {
             let sources = health::Sources {
                 settings: &self.settings,
-                registry: &self.registry,
-                capabilities: self.capabilities(),
+                registry: &registry,
+                capabilities: registry.capabilities(),
                 response_cache_entries: self.responses.len(),
+                manifest: self.reloader.describe(),
             };
             Response::from_value(&health::report(sources, deadline).await)
         } else if classified.route.as_str() == crate::reporter::relay::ACCEPT_GRANT_ROUTE
             && let Some(response) = crate::reporter::relay::intercept(
                 &self.settings,
-                &self.registry,
+                &registry,
                 event.json(),
                 classified.token.as_ref(),
                 deadline,
@@ -186,8 +240,15 @@ impl Gateway {
             // on Home Assistant's event bus).
             response
         } else {
-            self.run_component(&event, &classified, request_id, deadline, &mut timings)
-                .await
+            self.run_component(
+                &registry,
+                &event,
+                &classified,
+                request_id,
+                deadline,
+                &mut timings,
+            )
+            .await
         };
         timings.total_us = started.elapsed().as_micros() as u64;
         Ok(Outcome { response, timings })
@@ -209,8 +270,16 @@ impl Gateway {
                 Err(e) => return Response::from_value(&json!({ "error": e })),
             };
         let mut timings = Timings::default();
-        self.run_component(&event, &classified, "lee-doctor", deadline, &mut timings)
-            .await
+        let registry = self.registry();
+        self.run_component(
+            &registry,
+            &event,
+            &classified,
+            "lee-doctor",
+            deadline,
+            &mut timings,
+        )
+        .await
     }
 
     /// An event that could not be classified still gets an answer in its protocol when
@@ -245,6 +314,7 @@ impl Gateway {
 
     async fn run_component(
         &self,
+        registry: &ComponentRegistry,
         event: &Event,
         classified: &Classified,
         request_id: &str,
@@ -266,7 +336,7 @@ impl Gateway {
                 "Home Assistant is unreachable (circuit breaker open)",
             );
         }
-        let Some(entry) = self.registry.resolve(route) else {
+        let Some(entry) = registry.resolve(route) else {
             tracing::warn!(request_id, route, "no component serves this route");
             let message = format!("no component handles {route}");
             return fail(
@@ -293,7 +363,21 @@ impl Gateway {
         }
         let ttl = Duration::from_millis(u64::from(entry.idempotent_ttl_ms));
         let load_started = Instant::now();
-        let loaded = match self.registry.get(&entry.id) {
+        // The canary split: by the Alexa user id, else the request's token (Smart Home
+        // directives carry no user id); neither: the stable version.
+        let user = classified
+            .user_id
+            .as_deref()
+            .or(classified.token.as_ref().map(|t| t.expose()));
+        let mut variant = registry.canary.choose(entry, user);
+        let mut loaded = registry.get_variant(entry, variant);
+        if let (Variant::Canary, Err(e)) = (variant, &loaded) {
+            let why = format!("canary failed to load: {e}");
+            registry.canary.roll_back(entry, why);
+            variant = Variant::Stable;
+            loaded = registry.get(&entry.id);
+        }
+        let loaded = match loaded {
             Ok(loaded) => loaded,
             Err(e) => {
                 tracing::error!(request_id, component = %entry.id, error = %e, "component failed to load");
@@ -305,6 +389,7 @@ impl Gateway {
             }
         };
         timings.load_us = load_started.elapsed().as_micros() as u64;
+        timings.version = Some(loaded.entry.version.clone());
         let request = InvocationRequest {
             request_id: Arc::from(request_id),
             route: route.to_string(),
@@ -313,13 +398,18 @@ impl Gateway {
             deadline,
             request_token: classified.token.clone(),
         };
-        let (result, invoke_timings) = invoke::invoke(&self.registry, &loaded, request).await;
+        let (result, invoke_timings) = invoke::invoke(registry, &loaded, request).await;
         timings.instantiate_us = invoke_timings.instantiate.as_micros() as u64;
         timings.guest_us = invoke_timings.guest.as_micros() as u64;
         timings.ha_calls = invoke_timings.ha_calls;
         timings.ha_us = invoke_timings.ha_us;
         timings.guest_memory_kib = (invoke_timings.guest_memory_bytes >> 10) as u64;
-        match result {
+        let trapped = matches!(
+            result,
+            Err(InvokeError::Trap(_) | InvokeError::Timeout(_) | InvokeError::MemoryLimit(_))
+        );
+        let mut failed = result.is_err();
+        let response = match result {
             Ok(text) => match Response::from_component(text) {
                 Ok(response) => {
                     if let Some(token) = &cache_token
@@ -330,6 +420,7 @@ impl Gateway {
                     response
                 }
                 Err(e) => {
+                    failed = true;
                     tracing::error!(request_id, component = %entry.id, error = %e, "component answered invalid JSON");
                     fail(
                         ErrorType::InternalError,
@@ -342,6 +433,17 @@ impl Gateway {
                 let kind = envelope::alexa_type_for(&error);
                 fail(kind, envelope::skill_error_text(&error), &error.to_string())
             }
+        };
+        if entry.canary.is_some() {
+            let outcome = canary::Outcome {
+                failed,
+                trapped,
+                latency: load_started.elapsed(),
+            };
+            registry.canary.record(entry, variant, outcome);
+            let metrics = canary::metrics(entry, variant, outcome);
+            registry.capabilities().metrics.emit(&metrics);
         }
+        response
     }
 }

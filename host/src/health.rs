@@ -19,6 +19,8 @@ pub struct Sources<'a> {
     pub registry: &'a ComponentRegistry,
     pub capabilities: &'a Capabilities,
     pub response_cache_entries: usize,
+    /// Where the manifest comes from, its config version, reloads and refusals.
+    pub manifest: Value,
 }
 
 pub async fn report(sources: Sources<'_>, deadline: Instant) -> Value {
@@ -47,7 +49,7 @@ pub async fn report(sources: Sources<'_>, deadline: Instant) -> Value {
         "runtime": sources.registry.counters.describe(),
         "response_cache_entries": sources.response_cache_entries,
         "configuration": sources.settings.redacted_json(),
-        "manifest": sources.registry.manifest().path(),
         "proactive_events": crate::reporter::relay::describe(sources.registry),
+        "manifest": sources.manifest,
     })
 }

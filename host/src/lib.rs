@@ -27,4 +27,5 @@ pub mod router;
 pub mod runtime;
 pub mod scaffold;
 pub mod settings;
+pub mod sign;
 pub mod ttl_map;

@@ -25,6 +25,8 @@ pub struct Classified {
     pub locale: Option<String>,
     /// The custom skill's application id, when present.
     pub skill_id: Option<String>,
+    /// The Alexa user id (custom skill requests), for the canary split.
+    pub user_id: Option<String>,
 }
 
 /// Why an event could not be classified.
@@ -61,6 +63,7 @@ pub fn classify(event: &Value) -> Result<Classified, ClassifyError> {
             token: None,
             locale: None,
             skill_id: None,
+            user_id: None,
         });
     }
     if let Some(directive) = object.get("directive") {
@@ -87,6 +90,7 @@ pub fn classify(event: &Value) -> Result<Classified, ClassifyError> {
             token,
             locale: None,
             skill_id: None,
+            user_id: None,
         });
     }
     if let Some(request) = object.get("request")
@@ -126,6 +130,11 @@ pub fn classify(event: &Value) -> Result<Classified, ClassifyError> {
             token,
             locale: str_at(request, "/locale").map(str::to_string),
             skill_id,
+            user_id: ["/context/System/user/userId", "/session/user/userId"]
+                .iter()
+                .find_map(|p| str_at(event, p))
+                .filter(|u| !u.is_empty())
+                .map(str::to_string),
         });
     }
     Err(ClassifyError::Unrecognized)

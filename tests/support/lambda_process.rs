@@ -58,8 +58,23 @@ pub fn run_lambda(
     events: Vec<(String, Value)>,
     timeout: Duration,
 ) -> LambdaRun {
+    let events = events
+        .into_iter()
+        .map(|(id, event)| (id, event, Duration::ZERO))
+        .collect();
+    run_lambda_held(components, env, events, timeout)
+}
+
+/// [`run_lambda`] with events that are handed out only once their hold has passed
+/// since the start (see [`RuntimeApi::start_held`]).
+pub fn run_lambda_held(
+    components: &Path,
+    env: &[(&str, &str)],
+    events: Vec<(String, Value, Duration)>,
+    timeout: Duration,
+) -> LambdaRun {
     let expected = events.len();
-    let api = RuntimeApi::start(events);
+    let api = RuntimeApi::start_held(events);
     let mut child = Command::new(lee_binary())
         .arg("lambda")
         .arg("--components")

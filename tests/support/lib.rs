@@ -15,6 +15,7 @@ pub mod in_process;
 pub mod lambda_api;
 pub mod lambda_process;
 pub mod leaks;
+pub mod parameters_extension;
 pub mod peak;
 pub mod reporter_process;
 pub mod ssm_extension;

@@ -78,8 +78,14 @@ impl MetricBatch {
         self.samples.is_empty()
     }
 
-    /// CloudWatch EMF lines, one per distinct dimension set.
-    pub fn to_emf(&self, namespace: &str, timestamp_ms: u128) -> Vec<String> {
+    /// CloudWatch EMF lines, one per distinct dimension set; `properties` are added to
+    /// each line as plain fields (not dimensions).
+    pub fn to_emf(
+        &self,
+        namespace: &str,
+        timestamp_ms: u128,
+        properties: &[(&str, &str)],
+    ) -> Vec<String> {
         let mut groups: BTreeMap<Vec<(String, String)>, Vec<&Sample>> = BTreeMap::new();
         for s in &self.samples {
             groups
@@ -99,6 +105,9 @@ impl MetricBatch {
                 let names: Vec<&String> = dims.iter().map(|(k, _)| k).collect();
                 for (k, v) in &dims {
                     doc.insert(k.clone(), json!(v));
+                }
+                for (k, v) in properties {
+                    doc.entry(k.to_string()).or_insert_with(|| json!(v));
                 }
                 doc.insert(
                     "_aws".into(),
@@ -121,6 +130,8 @@ impl MetricBatch {
 pub struct Metrics {
     sink: MetricsSink,
     emitted: AtomicU64,
+    /// The manifest's config version, named on every EMF line.
+    config_version: std::sync::Mutex<String>,
 }
 
 impl Metrics {
@@ -128,7 +139,16 @@ impl Metrics {
         Self {
             sink,
             emitted: AtomicU64::new(0),
+            config_version: std::sync::Mutex::new(String::new()),
         }
+    }
+
+    /// Names `version` on every EMF line from now on (set at start and at each reload).
+    pub fn set_config_version(&self, version: String) {
+        *self
+            .config_version
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = version;
     }
 
     pub fn emit(&self, batch: &MetricBatch) {
@@ -138,8 +158,13 @@ impl Metrics {
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_millis())
                 .unwrap_or(0);
+            let version = self
+                .config_version
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone();
             let mut out = std::io::stdout().lock();
-            for line in batch.to_emf("lee", now) {
+            for line in batch.to_emf("lee", now, &[("config_version", &version)]) {
                 let _ = writeln!(out, "{line}");
             }
         }
@@ -280,7 +305,7 @@ mod tests {
         batch.push("ScriptsRun", 1.0, "Count", dims.clone());
         batch.push("Latency", 2.5, "Milliseconds", dims);
         assert!(!batch.push("Bad", f64::NAN, "Count", BTreeMap::new()));
-        let lines = batch.to_emf("lee", 1);
+        let lines = batch.to_emf("lee", 1, &[]);
         assert_eq!(lines.len(), 1);
         let doc: Value = serde_json::from_str(&lines[0]).unwrap();
         assert_eq!(doc["ScriptsRun"], json!(1.0));
@@ -295,7 +320,7 @@ mod tests {
         let mut batch = MetricBatch::default();
         let long: BTreeMap<String, String> = [("k".repeat(300), "v".repeat(200_000))].into();
         assert!(batch.push(&"n".repeat(500), 1.0, "Count", long));
-        let line = &batch.to_emf("lee", 1)[0];
+        let line = &batch.to_emf("lee", 1, &[])[0];
         assert!(line.len() < 2_000, "{} bytes", line.len());
         for _ in 0..MAX_SAMPLES * 2 {
             batch.push("x", 1.0, "Count", BTreeMap::new());

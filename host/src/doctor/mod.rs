@@ -100,7 +100,7 @@ impl Report {
 /// The checks that need a running gateway (shared by the command and the event).
 async fn with_gateway(report: &mut Report, gateway: &Gateway, deadline: Instant) {
     home::checks(report, &gateway.capabilities().home_assistant, deadline).await;
-    components::checks(report, gateway.registry());
+    components::checks(report, &gateway.registry());
     components::discovery(report, gateway, deadline).await;
 }
 

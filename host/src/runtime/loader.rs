@@ -15,6 +15,7 @@ use wasmtime::Engine;
 use wasmtime::component::{Component, Linker};
 
 use super::manifest::{ComponentEntry, Manifest};
+use super::signature;
 use super::store::StoreData;
 use crate::bindings::FeaturePre;
 use crate::capabilities::{self, Capabilities, ComponentInfo, Grants, Prepared};
@@ -44,6 +45,12 @@ pub enum LoadError {
     },
     #[error("component {id}: {message}")]
     Invalid { id: String, message: String },
+    #[error("component {id}: artifact {path} {message}")]
+    Untrusted {
+        id: String,
+        path: String,
+        message: String,
+    },
 }
 
 /// A component ready to instantiate.
@@ -117,6 +124,21 @@ fn read_verified(manifest: &Manifest, entry: &ComponentEntry) -> Result<Verified
             expected: expected.clone(),
             actual,
         });
+    }
+    if !manifest.host.trusted_keys.is_empty() {
+        // Signatures cover the artifact's sha256 (what a publisher can compute anywhere).
+        let sha256 = if digest == "sha256" {
+            actual
+        } else {
+            sha256_hex(bytes)
+        };
+        signature::verify(&manifest.host.trusted_keys, entry, &path, &sha256).map_err(
+            |message| LoadError::Untrusted {
+                id: entry.id.clone(),
+                path: shown,
+                message,
+            },
+        )?;
     }
     Ok(Verified { file, map })
 }

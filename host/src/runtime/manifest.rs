@@ -29,6 +29,7 @@ use serde::{Deserialize, Serialize};
 use lee_contract::route::{self, RoutePattern};
 
 use super::engine::MAX_MEMORY_BYTES;
+use super::manifest_types::{self, Canary, TrustedKey};
 use crate::capabilities::Grants;
 
 /// The manifest file name inside a components directory.
@@ -64,12 +65,17 @@ pub struct HostSection {
     /// How many components may stay loaded; the least recently used beyond it are unloaded.
     #[serde(default = "default_resident_cap")]
     pub resident_cap: usize,
+    /// Publisher keys; when any is listed, every component must carry a valid
+    /// `<artifact>.sig` by one of them (see `runtime::signature`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trusted_keys: Vec<TrustedKey>,
 }
 
 impl Default for HostSection {
     fn default() -> Self {
         Self {
             resident_cap: default_resident_cap(),
+            trusted_keys: Vec::new(),
         }
     }
 }
@@ -138,6 +144,9 @@ pub struct ComponentEntry {
     pub idempotent_routes: Vec<String>,
     #[serde(default = "default_idempotent_ttl_ms")]
     pub idempotent_ttl_ms: u32,
+    /// A second artifact serving part of the users (see `runtime::canary`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub canary: Option<Canary>,
 }
 
 impl ComponentEntry {
@@ -170,6 +179,8 @@ fn default_version() -> String {
 #[derive(Debug, Clone)]
 pub struct Manifest {
     pub dir: PathBuf,
+    /// The configuration's version (top-level `version`), shown in health and EMF.
+    pub version: Option<String>,
     pub host: HostSection,
     pub components: Vec<ComponentEntry>,
     /// Every valid route pattern with the index of its component, in manifest order.
@@ -179,6 +190,8 @@ pub struct Manifest {
 #[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct ManifestFile {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    version: Option<String>,
     #[serde(default)]
     host: HostSection,
     #[serde(default, rename = "component")]
@@ -225,6 +238,7 @@ impl Manifest {
             .collect();
         Ok(Self {
             dir: dir.to_path_buf(),
+            version: file.version,
             host: file.host,
             components: file.components,
             routes,
@@ -259,6 +273,7 @@ impl Manifest {
         if self.host.resident_cap == 0 {
             problems.push("host.resident_cap must be at least 1".to_string());
         }
+        problems.extend(manifest_types::key_problems(&self.host.trusted_keys));
         for entry in &self.components {
             if entry.id.is_empty()
                 || !entry
@@ -325,6 +340,21 @@ impl Manifest {
                     ));
                 }
             }
+            let canary = entry.canary.as_ref();
+            problems.extend(manifest_types::canary_problems(
+                &entry.id,
+                &entry.file,
+                canary,
+            ));
+            if let Some(canary) = canary
+                && !self.dir.join(&canary.file).is_file()
+            {
+                problems.push(format!(
+                    "component {:?}: canary artifact {} does not exist",
+                    entry.id,
+                    self.dir.join(&canary.file).display()
+                ));
+            }
             for problem in entry.grants.problems() {
                 problems.push(format!("component {:?}: {problem}", entry.id));
             }
@@ -335,6 +365,7 @@ impl Manifest {
     /// Writes the manifest back (used by `lee precompile`).
     pub fn save(&self) -> anyhow::Result<()> {
         let file = ManifestFile {
+            version: self.version.clone(),
             host: self.host.clone(),
             components: self.components.clone(),
         };

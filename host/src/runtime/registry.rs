@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use serde_json::{Value, json};
 use wasmtime::Engine;
 
+use super::canary::{self, Tracker, Variant};
 use super::loader::{self, LoadError, LoadedComponent};
 use super::manifest::{ComponentEntry, Manifest};
 use crate::capabilities::Capabilities;
@@ -56,7 +57,10 @@ pub struct ComponentRegistry {
     capabilities: Arc<Capabilities>,
     manifest: Manifest,
     resident: Mutex<Resident>,
-    pub counters: Counters,
+    /// Shared with the registries that replace this one at a manifest reload.
+    pub counters: Arc<Counters>,
+    /// Per-version counters and rollback state of the components with a canary.
+    pub canary: Tracker,
 }
 
 impl ComponentRegistry {
@@ -66,7 +70,33 @@ impl ComponentRegistry {
             capabilities,
             manifest,
             resident: Mutex::new(Resident::default()),
-            counters: Counters::default(),
+            counters: Arc::default(),
+            canary: Tracker::default(),
+        }
+    }
+
+    /// A registry for a new manifest with this one's engine, capabilities and counters,
+    /// nothing resident yet.
+    pub fn successor(&self, manifest: Manifest) -> Self {
+        Self {
+            engine: self.engine.clone(),
+            capabilities: self.capabilities.clone(),
+            manifest,
+            resident: Mutex::new(Resident::default()),
+            counters: self.counters.clone(),
+            canary: Tracker::default(),
+        }
+    }
+
+    /// Takes over `from`'s loaded component `key` (an unchanged artifact), if resident.
+    pub fn adopt(&self, from: &ComponentRegistry, key: &str) {
+        let loaded = from.lock().components.get(key).map(|(l, _)| l.clone());
+        if let Some(loaded) = loaded {
+            let mut resident = self.lock();
+            resident.clock += 1;
+            let now = resident.clock;
+            resident.components.insert(key.to_string(), (loaded, now));
+            self.evict_beyond_cap(&mut resident);
         }
     }
 
@@ -93,6 +123,35 @@ impl ComponentRegistry {
 
     /// The loaded component `id`, loading it now if needed.
     pub fn get(&self, id: &str) -> Result<Arc<LoadedComponent>, LoadError> {
+        let entry = self
+            .manifest
+            .component(id)
+            .ok_or_else(|| LoadError::Invalid {
+                id: id.to_string(),
+                message: "not in the manifest".into(),
+            })?;
+        self.get_keyed(id, entry)
+    }
+
+    /// The loaded `variant` of `entry` (its canary is resident as `<id>@canary`).
+    pub fn get_variant(
+        &self,
+        entry: &ComponentEntry,
+        variant: Variant,
+    ) -> Result<Arc<LoadedComponent>, LoadError> {
+        match (variant, canary::variant_entry(entry)) {
+            (Variant::Canary, Some(canary)) => {
+                self.get_keyed(&format!("{}@canary", entry.id), &canary)
+            }
+            _ => self.get(&entry.id),
+        }
+    }
+
+    fn get_keyed(
+        &self,
+        id: &str,
+        entry: &ComponentEntry,
+    ) -> Result<Arc<LoadedComponent>, LoadError> {
         {
             let mut resident = self.lock();
             resident.clock += 1;
@@ -102,13 +161,6 @@ impl ComponentRegistry {
                 return Ok(loaded.clone());
             }
         }
-        let entry = self
-            .manifest
-            .component(id)
-            .ok_or_else(|| LoadError::Invalid {
-                id: id.to_string(),
-                message: "not in the manifest".into(),
-            })?;
         let loaded = match loader::load(&self.engine, &self.capabilities, &self.manifest, entry) {
             Ok(loaded) => Arc::new(loaded),
             Err(e) => {
@@ -160,12 +212,16 @@ impl ComponentRegistry {
                 .components
                 .iter()
                 .map(|c| {
-                    json!({
+                    let mut doc = json!({
                         "id": c.id,
                         "version": c.version,
                         "routes": c.routes,
                         "loaded": resident.components.contains_key(&c.id),
-                    })
+                    });
+                    if let Some(rollout) = self.canary.describe(c) {
+                        doc["canary"] = rollout;
+                    }
+                    doc
                 })
                 .collect(),
         )
