@@ -18,8 +18,8 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 HOME_KIND="${LEE_HA_HOME:-demo}"
 case "$HOME_KIND" in
-    demo) STATE="$ROOT/target/ha"; PORT="${LEE_HA_PORT:-18123}" ;;
-    synthetic) STATE="$ROOT/target/ha-synthetic"; PORT="${LEE_HA_SYNTHETIC_PORT:-18125}" ;;
+    demo) STATE="$ROOT/target/ha"; PORT="${LEE_HA_PORT:-18123}"; SHOPPING_LIST=1 ;;
+    synthetic) STATE="$ROOT/target/ha-synthetic"; PORT="${LEE_HA_SYNTHETIC_PORT:-18125}"; SHOPPING_LIST= ;;
     *) echo "ha.sh: LEE_HA_HOME must be demo or synthetic, not '$HOME_KIND'" >&2; exit 2 ;;
 esac
 ENTITIES="${LEE_HA_ENTITIES:-1000}"
@@ -265,7 +265,7 @@ stop_pid() {
 post_start() {
     local pid="$1" out rc=0
     out="$("$VENV/bin/python" "$HERE/onboard.py" --url "http://127.0.0.1:$PORT" --state-dir "$STATE" \
-        --pid "$pid" --timeout "$START_TIMEOUT")" || rc=$?
+        --pid "$pid" --timeout "$START_TIMEOUT" ${SHOPPING_LIST:+--shopping-list})" || rc=$?
     STARTED_VERSION="$out"
     (( rc == 0 )) && echo "$out" >"$STATE/version"
     return "$rc"
