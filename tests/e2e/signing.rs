@@ -8,7 +8,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use lee::runtime::loader::sha256_hex;
+use lee::runtime::loader::{blake3_hex, sha256_hex};
 use lee_e2e::{ComponentsDir, Lee, hostile, intent, test_component};
 use serde_json::json;
 
@@ -152,8 +152,9 @@ fn a_changed_artifact_with_its_sha256_updated_is_refused() {
     let dir = signed_hostile(&keys);
     let artifact = dir.path().join("hostile.cwasm");
     let old = sha256_hex(&std::fs::read(&artifact).unwrap());
+    let old_blake3 = blake3_hex(&std::fs::read(&artifact).unwrap());
     // Someone who can write the directory: another valid component in its place,
-    // precompiled elsewhere, its sha256 written into the manifest.
+    // precompiled elsewhere, its sha256 and blake3 written into the manifest.
     let other = tempfile::tempdir().unwrap();
     std::fs::copy(test_component("scripts"), other.path().join("hostile.wasm")).unwrap();
     std::fs::write(
@@ -167,6 +168,8 @@ fn a_changed_artifact_with_its_sha256_updated_is_refused() {
     let new = sha256_hex(&std::fs::read(&artifact).unwrap());
     assert_ne!(old, new);
     edit(&dir.path(), &old, &new);
+    let new_blake3 = blake3_hex(&std::fs::read(&artifact).unwrap());
+    edit(&dir.path(), &old_blake3, &new_blake3);
     assert_refused(&dir, "does not match the artifact and its manifest entry");
 }
 
