@@ -110,6 +110,7 @@ pub fn components_dir(flag: Option<PathBuf>, settings: &Settings) -> PathBuf {
 
 /// Runs the CLI; returns the process exit code.
 pub async fn run(cli: Cli, process_start: Instant) -> anyhow::Result<i32> {
+    crate::gateway::serve_doctor_with(crate::doctor::event_route);
     let in_lambda = std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some();
     let command = match cli.command {
         Some(command) => command,
@@ -123,7 +124,7 @@ pub async fn run(cli: Cli, process_start: Instant) -> anyhow::Result<i32> {
     if let Command::Doctor { components, json } = command {
         // Before the settings are parsed: reporting a bad setting is the doctor's job.
         crate::logging::init("error");
-        return Ok(crate::doctor::run(components, json).await);
+        return Ok(crate::doctor::run(components, json, components_dir).await);
     }
     let settings = Settings::from_env()?;
     let debug = settings.debug;

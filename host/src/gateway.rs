@@ -25,6 +25,22 @@ use crate::runtime::manifest_source::{self, Reloader, SourceConfig};
 use crate::runtime::registry::ComponentRegistry;
 use crate::settings::Settings;
 
+/// A host route served by a module that itself uses the gateway (`lee doctor`): it is
+/// registered at start-up instead of imported, so the gateway does not depend on it.
+pub type HostRoute = for<'a> fn(
+    &'a Gateway,
+    Instant,
+) -> std::pin::Pin<
+    Box<dyn std::future::Future<Output = serde_json::Value> + Send + 'a>,
+>;
+
+static DOCTOR: std::sync::OnceLock<HostRoute> = std::sync::OnceLock::new();
+
+/// Serves `{"lee":"doctor"}` with `route` (once per process).
+pub fn serve_doctor_with(route: HostRoute) {
+    let _ = DOCTOR.set(route);
+}
+
 /// Alexa gives a skill 8 s; lee's answer leaves the process within 7.5 s of the event's
 /// arrival, whatever the settings and whatever happened in the init phase.
 pub const ALEXA_BUDGET: Duration = Duration::from_millis(7_500);
@@ -215,8 +231,10 @@ impl Gateway {
                 .await;
         }
 
-        let response = if classified.route.as_str() == "lee:doctor" {
-            Response::from_value(&crate::doctor::event(self, deadline).await)
+        let response = if classified.route.as_str() == "lee:doctor"
+            && let Some(doctor) = DOCTOR.get()
+        {
+            Response::from_value(&doctor(self, deadline).await)
         } else if classified.route.as_str() == "lee:health" {
             let sources = health::Sources {
                 settings: &self.settings,

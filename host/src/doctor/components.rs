@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use serde_json::{Value, json};
 
-use super::{Check, Report, Status};
+use super::report::{Check, Report, Status};
 use crate::gateway::Gateway;
 use crate::runtime::loader;
 use crate::runtime::registry::ComponentRegistry;

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use rustls::pki_types::ServerName;
 use serde_json::{Value, json};
 
-use super::{Check, Report, Status};
+use super::report::{Check, Report, Status};
 use crate::capabilities::home_assistant::call::Feed;
 use crate::capabilities::home_assistant::{
     CallContext, CallStats, HaError, HomeAssistant, Registry, tls,

@@ -17,91 +17,38 @@
 mod components;
 mod home;
 mod render;
+mod report;
 mod settings_check;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::capabilities::MetricsSink;
 use crate::capabilities::home_assistant::HomeAssistant;
 use crate::gateway::Gateway;
 use crate::settings::Settings;
 
+pub use report::{Check, Report, Status};
+
 /// Longest `lee doctor` takes on the command line.
 const CLI_BUDGET: Duration = Duration::from_secs(30);
-
-/// How a check went.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    Ok,
-    Info,
-    Warn,
-    Skip,
-    Fail,
-}
-
-/// One line of the report.
-#[derive(Debug, Clone, Serialize)]
-pub struct Check {
-    pub name: &'static str,
-    pub status: Status,
-    pub detail: String,
-    #[serde(skip_serializing_if = "Value::is_null")]
-    pub data: Value,
-}
-
-impl Check {
-    pub fn new(name: &'static str, status: Status, detail: impl Into<String>) -> Self {
-        Self {
-            name,
-            status,
-            detail: detail.into(),
-            data: Value::Null,
-        }
-    }
-
-    pub fn with(mut self, data: Value) -> Self {
-        self.data = data;
-        self
-    }
-}
-
-/// Everything the doctor found.
-#[derive(Debug, Default)]
-pub struct Report {
-    pub checks: Vec<Check>,
-    /// The discovery explanation, when the component could give it.
-    pub discovery: Option<Value>,
-}
-
-impl Report {
-    pub fn failed(&self) -> bool {
-        self.checks.iter().any(|c| c.status == Status::Fail)
-    }
-
-    pub fn json(&self) -> Value {
-        json!({
-            "lee": {"version": env!("CARGO_PKG_VERSION"), "wit": lee_contract::wit_package()},
-            "ok": !self.failed(),
-            "checks": self.checks,
-            "discovery": self.discovery,
-        })
-    }
-
-    pub fn text(&self) -> String {
-        render::text(self)
-    }
-}
 
 /// The checks that need a running gateway (shared by the command and the event).
 async fn with_gateway(report: &mut Report, gateway: &Gateway, deadline: Instant) {
     home::checks(report, &gateway.capabilities().home_assistant, deadline).await;
     components::checks(report, &gateway.registry());
     components::discovery(report, gateway, deadline).await;
+}
+
+/// The `{"lee":"doctor"}` event, in the shape the gateway serves host routes with
+/// (registered by the CLI: the gateway does not depend on the doctor, which uses it).
+pub fn event_route<'a>(
+    gateway: &'a Gateway,
+    deadline: Instant,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Value> + Send + 'a>> {
+    Box::pin(event(gateway, deadline))
 }
 
 /// The `{"lee":"doctor"}` event: the same report, as JSON, from inside Lambda.
@@ -114,13 +61,17 @@ pub async fn event(gateway: &Gateway, deadline: Instant) -> Value {
 
 /// `lee doctor [--components DIR] [--json]`: prints the report; returns the exit code
 /// (1 when a check failed).
-pub async fn run(components: Option<PathBuf>, as_json: bool) -> i32 {
+pub async fn run(
+    components: Option<PathBuf>,
+    as_json: bool,
+    locate: fn(Option<PathBuf>, &Settings) -> PathBuf,
+) -> i32 {
     let deadline = Instant::now() + CLI_BUDGET;
     let mut report = Report::default();
     let lookup = |name: &str| std::env::var(name).ok();
     settings_check::check(&mut report, &lookup);
     if let Ok(settings) = Settings::from_env() {
-        let dir = crate::cli::components_dir(components, &settings);
+        let dir = locate(components, &settings);
         match Gateway::new(settings.clone(), &dir, MetricsSink::Discard) {
             Ok(gateway) => with_gateway(&mut report, &gateway, deadline).await,
             Err(e) => {
@@ -146,7 +97,7 @@ pub async fn run(components: Option<PathBuf>, as_json: bool) -> i32 {
         text.push('\n');
         text
     } else {
-        report.text()
+        render::text(&report)
     };
     // A closed pipe (`lee doctor | head`) is no reason to panic.
     let _ = std::io::Write::write_all(&mut std::io::stdout(), out.as_bytes());

@@ -4,7 +4,8 @@
 
 use std::fmt::Write;
 
-use super::{Report, Status, components};
+use super::components;
+use super::report::{Report, Status};
 
 fn mark(status: Status) -> &'static str {
     match status {

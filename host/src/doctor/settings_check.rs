@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Check, Report, Status};
+use super::report::{Check, Report, Status};
 use crate::settings::{NAMES, Settings, without_userinfo};
 
 pub fn check(report: &mut Report, lookup: &dyn Fn(&str) -> Option<String>) {
