@@ -29,9 +29,10 @@ pub fn component_config(
     let prefix = format!("LEE_{}_", env_name(component_id));
     for key in table.keys() {
         let shared = SHARED_ENV.iter().find(|(k, _)| k == key).map(|(_, n)| *n);
+        // The component's own name wins even when empty (an explicit "unset this key");
+        // an empty shared name counts as not set.
         if let Some(value) = env(&format!("{prefix}{}", env_name(key)))
-            .or_else(|| shared.and_then(&env))
-            .filter(|v| !v.trim().is_empty())
+            .or_else(|| shared.and_then(&env).filter(|v| !v.trim().is_empty()))
         {
             config.insert(key.clone(), Value::String(value));
         }
