@@ -1,4 +1,5 @@
-//! Reads one SSM SecureString through the AWS Parameters and Secrets Lambda Extension:
+//! Reads one SSM parameter (the Home Assistant token, `LEE_MANIFEST_SSM`) through the AWS
+//! Parameters and Secrets Lambda Extension:
 //! `GET http://localhost:<PARAMETERS_SECRETS_EXTENSION_HTTP_PORT, 2773>/systemsmanager/
 //! parameters/get?name=<name>&withDecryption=true` with the header
 //! `X-Aws-Parameters-Secrets-Token: $AWS_SESSION_TOKEN`. The extension calls SSM with the
@@ -25,6 +26,7 @@ pub const TOKEN_HEADER: &str = "X-Aws-Parameters-Secrets-Token";
 const BACKOFF_MS: [u64; 5] = [25, 50, 100, 200, 400];
 
 /// Where the extension listens and how to authenticate to it.
+#[derive(Debug, Clone)]
 pub struct Extension {
     pub port: u16,
     session_token: Option<Secret>,

@@ -15,21 +15,16 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use reqwest::header::HeaderValue;
-use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::canary::{self, Variant};
 use super::manifest::{ComponentEntry, MANIFEST_FILE, Manifest};
 use super::registry::ComponentRegistry;
-use crate::settings::Secret;
+use crate::aws::ssm::Extension;
 
 /// The default re-check interval.
 pub const DEFAULT_RELOAD: Duration = Duration::from_secs(60);
-/// The extension's default port and the header it authenticates callers with.
-pub const EXTENSION_PORT: u16 = 2773;
-pub const TOKEN_HEADER: &str = "X-Aws-Parameters-Secrets-Token";
 /// Longest an SSM read may take (at start-up and at each re-check).
 pub const SSM_BUDGET: Duration = Duration::from_millis(1_500);
 
@@ -39,8 +34,7 @@ pub enum Source {
     File(PathBuf),
     Ssm {
         parameter: String,
-        port: u16,
-        session_token: Option<Secret>,
+        extension: Extension,
     },
 }
 
@@ -70,10 +64,7 @@ impl SourceConfig {
             }
             (Some(parameter), None) => Source::Ssm {
                 parameter: parameter.trim().to_string(),
-                port: get("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT")
-                    .and_then(|p| p.trim().parse().ok())
-                    .unwrap_or(EXTENSION_PORT),
-                session_token: get("AWS_SESSION_TOKEN").map(|t| Secret::new(t.trim())),
+                extension: Extension::from_lookup(get),
             },
             (None, Some(path)) => Source::File(PathBuf::from(path.trim())),
             (None, None) => Source::File(components_dir.join(MANIFEST_FILE)),
@@ -107,11 +98,15 @@ impl SourceConfig {
         match &self.source {
             Source::File(path) => std::fs::read_to_string(path)
                 .map_err(|e| format!("cannot read manifest {}: {e}", path.display())),
+            // The same reader as the Home Assistant token's, within SSM_BUDGET.
             Source::Ssm {
                 parameter,
-                port,
-                session_token,
-            } => read_parameter(parameter, *port, session_token.as_ref()).await,
+                extension,
+            } => extension
+                .secure_string(parameter, SSM_BUDGET)
+                .await
+                .map(|text| text.expose().to_string())
+                .map_err(|e| e.to_string()),
         }
     }
 
@@ -172,74 +167,6 @@ impl ConfigVersion {
             .clone()
             .unwrap_or_else(|| format!("sha256:{}", &self.sha256[..12]))
     }
-}
-
-#[derive(Deserialize)]
-struct GetParameter {
-    #[serde(rename = "Parameter")]
-    parameter: Parameter,
-}
-
-#[derive(Deserialize)]
-struct Parameter {
-    #[serde(rename = "Value")]
-    value: String,
-}
-
-/// One GET of the extension (no retries: a failed re-check keeps the old manifest and
-/// is tried again after the interval; at start-up the caller decides).
-async fn read_parameter(
-    name: &str,
-    port: u16,
-    session_token: Option<&Secret>,
-) -> Result<String, String> {
-    let session = session_token.ok_or_else(|| {
-        "AWS_SESSION_TOKEN is not set: the Parameters and Secrets extension only answers inside Lambda".to_string()
-    })?;
-    let mut header = HeaderValue::from_str(session.expose())
-        .map_err(|_| "AWS_SESSION_TOKEN has characters a header cannot carry".to_string())?;
-    header.set_sensitive(true);
-    let tls = crate::capabilities::home_assistant::tls::verified_tls_config(None)
-        .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
-    let client = reqwest::Client::builder()
-        .tls_backend_preconfigured(tls)
-        .no_proxy()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(SSM_BUDGET)
-        .build()
-        .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
-    let query: String = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("name", name)
-        .append_pair("withDecryption", "true")
-        .finish();
-    let url = format!("http://127.0.0.1:{port}/systemsmanager/parameters/get?{query}");
-    let response = client
-        .get(url)
-        .header(TOKEN_HEADER, header)
-        .send()
-        .await
-        .map_err(|e| {
-            format!(
-                "the AWS Parameters and Secrets Lambda Extension does not answer on 127.0.0.1:{port} ({}); add its layer to the function",
-                if e.is_timeout() { "timed out" } else { "connection failed" }
-            )
-        })?;
-    let status = response.status();
-    let body = response
-        .bytes()
-        .await
-        .map_err(|_| "the extension's answer was cut off".to_string())?;
-    if !status.is_success() {
-        let message: String = String::from_utf8_lossy(&body).chars().take(300).collect();
-        return Err(format!(
-            "the extension refused to read {name}: HTTP {}: {message}",
-            status.as_u16()
-        ));
-    }
-    let parsed: GetParameter = serde_json::from_slice(&body).map_err(|_| {
-        format!("the extension's answer for {name} is not an SSM GetParameter result")
-    })?;
-    Ok(parsed.parameter.value)
 }
 
 /// The same artifact under the same terms (everything but the canary block and the
@@ -444,7 +371,7 @@ mod tests {
             ("LEE_MANIFEST_RELOAD_SECONDS", "0"),
         ])
         .unwrap();
-        assert!(matches!(&ssm.source, Source::Ssm { port: 2773, .. }));
+        assert!(matches!(&ssm.source, Source::Ssm { extension, .. } if extension.port == 2773));
         assert_eq!(ssm.reload_every, None);
         assert!(config(&[("LEE_MANIFEST_SSM", "a"), ("LEE_MANIFEST", "b")]).is_err());
         assert!(config(&[("LEE_MANIFEST_RELOAD_SECONDS", "soon")]).is_err());
