@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use lee_e2e::echo_server::{EchoServer, Reply};
 use lee_e2e::lambda_process::{run_lambda, tail};
+use lee_e2e::leaks::{around, assert_absent};
 use lee_e2e::{
     HomeAssistant, Invocation, Lee, closed_port, directive_with_token, hostile, intent, lee_binary,
 };
@@ -28,30 +29,6 @@ fn list_automations(token: &str) -> Value {
     let mut event = intent("ListAutomations", &[]);
     event["context"]["System"]["user"]["accessToken"] = json!(token);
     event
-}
-
-/// Where `needle` first occurs in `output`: 200 bytes either side, with the needle
-/// itself masked (a failure message must not print the secret it found).
-fn around(output: &str, needle: &str) -> Option<String> {
-    let at = output.find(needle)?;
-    let mut start = at.saturating_sub(200);
-    while !output.is_char_boundary(start) {
-        start -= 1;
-    }
-    let mut end = (at + needle.len() + 200).min(output.len());
-    while !output.is_char_boundary(end) {
-        end += 1;
-    }
-    Some(output[start..end].replace(needle, "<SECRET>"))
-}
-
-/// Panics if `token` (as text or hex) is anywhere in `output`.
-fn assert_absent(output: &str, token: &str, what: &str) {
-    for needle in [token.to_string(), hex::encode(token)] {
-        if let Some(context) = around(output, &needle) {
-            panic!("{what}: the token leaked: ...{context}...");
-        }
-    }
 }
 
 fn endpoints(run: &Invocation) -> usize {
