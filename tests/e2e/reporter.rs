@@ -7,9 +7,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use lee_e2e::fake_amazon::{FakeAmazon, GatewayMode};
-use lee_e2e::reporter_process::{
-    CLIENT_ID, Reporter, SECRET, accept_grant, link, linked, relay_lee,
-};
+use lee_e2e::ha_admin::NonAdmin;
+use lee_e2e::reporter_process::{CLIENT_ID, Reporter, SECRET, accept_grant, linked, relay_lee};
 use lee_e2e::{HomeAssistant, Lee, lee_binary, serial};
 use serde_json::{Value, json};
 
@@ -105,6 +104,62 @@ fn accept_grant_without_a_reporter_fails_within_the_budget() {
         .as_str()
         .unwrap_or_default();
     assert!(message.contains("lee reporter"), "{message}");
+}
+
+/// AcceptGrant as Alexa sends it for an account linked to `token`.
+fn accept_grant_for(code: &str, token: &str) -> Value {
+    let mut event = accept_grant(code);
+    event["directive"]["payload"]["grantee"]["token"] = json!(token);
+    event
+}
+
+#[test]
+fn a_non_administrator_account_relays_with_the_configured_token() {
+    let _guard = serial();
+    let user = NonAdmin::create("lee-e2e-grant").expect("non-admin user");
+    let amazon = FakeAmazon::start(CLIENT_ID, SECRET, 3600);
+    let reporter = Reporter::start(&amazon, SECRET);
+    // HOME_ASSISTANT_TOKEN (an administrator's) is configured: it relays instead.
+    let answer = relay_lee()
+        .invoke(&accept_grant_for(&amazon.new_code(), &user.token))
+        .expect("invoke");
+    assert_eq!(
+        answer.response["event"]["header"]["name"],
+        "AcceptGrant.Response",
+        "{answer:?}\n{}",
+        reporter.log()
+    );
+    assert!(reporter.wait_health(Duration::from_secs(5), |h| h["linked"] == true));
+    assert!(
+        !answer.stderr.contains(&user.token),
+        "the token is never logged"
+    );
+}
+
+#[test]
+fn a_non_administrator_account_without_a_configured_token_fails_and_says_why() {
+    let _guard = serial();
+    let user = NonAdmin::create("lee-e2e-grant-alone").expect("non-admin user");
+    let amazon = FakeAmazon::start(CLIENT_ID, SECRET, 3600);
+    let reporter = Reporter::start(&amazon, SECRET);
+    let answer = relay_lee()
+        .env("HOME_ASSISTANT_TOKEN", "")
+        .invoke(&accept_grant_for(&amazon.new_code(), &user.token))
+        .expect("invoke");
+    lee_e2e::assert_alexa_valid(&answer.response);
+    assert_eq!(
+        answer.response["event"]["payload"]["type"], "ACCEPT_GRANT_FAILED",
+        "{answer:?}"
+    );
+    let message = answer.response["event"]["payload"]["message"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        message.contains("administrator") && message.contains("HOME_ASSISTANT_TOKEN"),
+        "{message}"
+    );
+    assert_eq!(amazon.exchanges(), 0, "the code never reached the reporter");
+    assert_eq!(reporter.health()["linked"], false);
 }
 
 #[test]
@@ -366,45 +421,55 @@ fn skill_disabled_stops_sending_and_health_says_unlinked() {
 }
 
 #[test]
-fn gateway_down_then_back_delivers_the_newest_state_only() {
+fn gateway_down_for_30_seconds_then_back_delivers_the_newest_state_only() {
     let _guard = serial();
     let ha = HomeAssistant::get();
-    ha.call_service(
-        "light",
-        "turn_off",
-        json!({"entity_id": "light.kitchen_lights"}),
-    )
-    .expect("off");
+    let lights = ["light.kitchen_lights", "light.ceiling_lights"];
+    for light in lights {
+        ha.call_service("light", "turn_off", json!({"entity_id": light}))
+            .expect("off");
+    }
     std::thread::sleep(Duration::from_millis(300));
     let amazon = FakeAmazon::start(CLIENT_ID, SECRET, 3600);
     let _reporter = linked(&amazon);
     amazon.set_mode(GatewayMode::Down);
-    for b in [50, 100, 150, 200] {
-        ha.call_service(
-            "light",
-            "turn_on",
-            json!({"entity_id": "light.kitchen_lights", "brightness": b}),
-        )
-        .expect("dim");
-        std::thread::sleep(Duration::from_millis(700));
+    let down = Instant::now();
+    // Changes spread over the outage, each light last set to its own brightness.
+    for b in [50_i64, 100, 150, 200, 230] {
+        for (n, light) in lights.iter().enumerate() {
+            let brightness = b - 20 * n as i64;
+            ha.call_service(
+                "light",
+                "turn_on",
+                json!({"entity_id": light, "brightness": brightness}),
+            )
+            .expect("dim");
+        }
+        std::thread::sleep(Duration::from_secs(5));
     }
-    std::thread::sleep(Duration::from_secs(3));
+    std::thread::sleep(Duration::from_secs(30).saturating_sub(down.elapsed()));
+    assert!(down.elapsed() >= Duration::from_secs(30));
     assert!(amazon.accepted().is_empty());
     amazon.set_mode(GatewayMode::Accept);
-    let last = (200.0_f64 / 255.0 * 100.0).round() as i64;
-    assert!(amazon.wait_for(Duration::from_secs(20), |_| {
-        amazon
-            .events_for("ChangeReport", "light#kitchen_lights")
-            .iter()
-            .any(|r| prop(&r.event, "brightness") == Some(&json!(last)))
+    let newest = |n: usize| ((230 - 20 * n as i64) as f64 / 255.0 * 100.0).round() as i64;
+    let endpoint = |light: &str| light.replacen('.', "#", 1);
+    assert!(amazon.wait_for(Duration::from_secs(30), |_| {
+        lights.iter().enumerate().all(|(n, light)| {
+            amazon
+                .events_for("ChangeReport", &endpoint(light))
+                .iter()
+                .any(|r| prop(&r.event, "brightness") == Some(&json!(newest(n))))
+        })
     }));
     std::thread::sleep(Duration::from_millis(500));
-    let reports = amazon.events_for("ChangeReport", "light#kitchen_lights");
-    assert_eq!(
-        reports.len(),
-        1,
-        "only the newest state is sent: {reports:?}"
-    );
+    for light in lights {
+        let reports = amazon.events_for("ChangeReport", &endpoint(light));
+        assert_eq!(
+            reports.len(),
+            1,
+            "only the newest state of {light} is sent: {reports:?}"
+        );
+    }
     no_schema_errors(&amazon);
 }
 
@@ -436,166 +501,6 @@ fn a_restarted_reporter_catches_up_on_what_changed_while_it_was_away() {
             .iter()
             .any(|r| prop(&r.event, "powerState") == Some(&json!("ON")))
     }));
-    no_schema_errors(&amazon);
-}
-
-/// One websocket command to the harness Home Assistant (registry updates).
-fn ws_command(mut command: Value) -> Value {
-    use futures_util::{SinkExt, StreamExt};
-    use tokio_tungstenite::tungstenite::Message;
-    let ha = HomeAssistant::get();
-    let url = format!("{}/api/websocket", ha.url.replacen("http", "ws", 1));
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    runtime.block_on(async {
-        let (mut socket, _) = tokio_tungstenite::connect_async(url.as_str())
-            .await
-            .expect("websocket");
-        let mut replies = Vec::new();
-        let auth = json!({"type": "auth", "access_token": ha.token});
-        command["id"] = json!(1);
-        for outgoing in [auth, command] {
-            loop {
-                let Some(Ok(Message::Text(text))) = socket.next().await else {
-                    panic!("websocket closed");
-                };
-                let v: Value = serde_json::from_str(text.as_str()).expect("json");
-                let kind = v["type"].as_str().unwrap_or_default().to_string();
-                replies.push(v);
-                if kind == "auth_required" || kind == "auth_ok" {
-                    break;
-                }
-            }
-            socket
-                .send(Message::text(outgoing.to_string()))
-                .await
-                .expect("send");
-        }
-        loop {
-            let Some(Ok(Message::Text(text))) = socket.next().await else {
-                panic!("websocket closed");
-            };
-            let v: Value = serde_json::from_str(text.as_str()).expect("json");
-            if v["type"] == "result" {
-                return v;
-            }
-        }
-    })
-}
-
-fn endpoint_ids(r: &lee_e2e::fake_amazon::Received) -> Vec<String> {
-    r.event["event"]["payload"]["endpoints"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|e| e["endpointId"].as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn discovery_report(amazon: &FakeAmazon, name: &str, endpoint_id: &str) -> bool {
-    amazon.accepted().iter().any(|r| {
-        r.event.pointer("/event/header/name") == Some(&json!(name))
-            && endpoint_ids(r).iter().any(|id| id == endpoint_id)
-    })
-}
-
-#[test]
-fn rename_and_hide_send_delete_and_add_or_update_reports() {
-    let _guard = serial();
-    let amazon = FakeAmazon::start(CLIENT_ID, SECRET, 3600);
-    let reporter = linked(&amazon);
-    assert!(
-        reporter.wait_health(Duration::from_secs(5), |_| reporter
-            .state_dir()
-            .join("endpoints.json")
-            .exists()),
-        "no baseline endpoint set: {}",
-        reporter.log()
-    );
-    let (old, new) = ("light.living_room_rgbww_lights", "light.lee_renamed_rgbww");
-    let renamed = ws_command(json!({"type": "config/entity_registry/update",
-        "entity_id": old, "new_entity_id": new}));
-    assert_eq!(renamed["success"], true, "{renamed}");
-    let reported = amazon.wait_for(Duration::from_secs(6), |_| {
-        discovery_report(&amazon, "DeleteReport", "light#living_room_rgbww_lights")
-            && discovery_report(&amazon, "AddOrUpdateReport", "light#lee_renamed_rgbww")
-    });
-    let hidden = ws_command(json!({"type": "config/entity_registry/update",
-        "entity_id": new, "hidden_by": "user"}));
-    let hidden_reported = amazon.wait_for(Duration::from_secs(6), |_| {
-        discovery_report(&amazon, "DeleteReport", "light#lee_renamed_rgbww")
-    });
-    // Put the home back before asserting.
-    ws_command(json!({"type": "config/entity_registry/update",
-        "entity_id": new, "hidden_by": null, "new_entity_id": old}));
-    assert!(
-        reported,
-        "rename: {:?}\n{}",
-        amazon.accepted(),
-        reporter.log()
-    );
-    assert_eq!(hidden["success"], true, "{hidden}");
-    assert!(hidden_reported, "hide: {:?}", amazon.accepted());
-    no_schema_errors(&amazon);
-}
-
-#[test]
-fn labelling_an_entity_in_home_assistant_adds_it_with_label_exposure() {
-    let _guard = serial();
-    let created =
-        ws_command(json!({"type": "config/label_registry/create", "name": "lee alexa test"}));
-    let label = created["result"]["label_id"].as_str().map(str::to_string);
-    let label = match label {
-        Some(l) => l,
-        // Left over from an interrupted run: find it.
-        None => ws_command(json!({"type": "config/label_registry/list"}))["result"]
-            .as_array()
-            .and_then(|all| all.iter().find(|l| l["name"] == "lee alexa test"))
-            .and_then(|l| l["label_id"].as_str())
-            .map(str::to_string)
-            .expect("label"),
-    };
-    let amazon = FakeAmazon::start(CLIENT_ID, SECRET, 3600);
-    let exposure = format!("label:{label}");
-    let dir = tempfile::tempdir().expect("dir");
-    let reporter = Reporter::start_with(
-        &amazon,
-        SECRET,
-        dir,
-        &[("LEE_ALEXA_SMART_HOME_EXPOSURE", exposure.as_str())],
-    );
-    let reporter = link(&amazon, reporter);
-    assert!(reporter.wait_health(Duration::from_secs(5), |_| {
-        reporter.state_dir().join("endpoints.json").exists()
-    }));
-    let entity = "light.entrance_color_white_lights";
-    let labelled = ws_command(json!({"type": "config/entity_registry/update",
-        "entity_id": entity, "labels": [label]}));
-    let added = amazon.wait_for(Duration::from_secs(6), |_| {
-        discovery_report(
-            &amazon,
-            "AddOrUpdateReport",
-            "light#entrance_color_white_lights",
-        )
-    });
-    ws_command(json!({"type": "config/entity_registry/update", "entity_id": entity, "labels": []}));
-    let removed = amazon.wait_for(Duration::from_secs(6), |_| {
-        discovery_report(&amazon, "DeleteReport", "light#entrance_color_white_lights")
-    });
-    ws_command(json!({"type": "config/label_registry/delete", "label_id": label}));
-    assert_eq!(labelled["success"], true, "{labelled}");
-    assert!(added, "{:?}\n{}", amazon.accepted(), reporter.log());
-    assert!(removed, "{:?}", amazon.accepted());
-    // Only the labelled entity was ever reported.
-    for r in amazon.accepted() {
-        if r.event.pointer("/event/header/name") == Some(&json!("AddOrUpdateReport")) {
-            assert_eq!(endpoint_ids(&r), vec!["light#entrance_color_white_lights"]);
-        }
-    }
     no_schema_errors(&amazon);
 }
 

@@ -10,6 +10,7 @@ pub mod echo_server;
 pub mod fake_amazon;
 pub mod fault_matrix;
 pub mod fault_server;
+pub mod ha_admin;
 pub mod hostile;
 pub mod in_process;
 pub mod lambda_api;
@@ -134,7 +135,8 @@ impl HomeAssistant {
         })
     }
 
-    fn client() -> &'static reqwest::blocking::Client {
+    /// The HTTP client for the harness Home Assistant (plain HTTP on loopback, no proxy).
+    pub fn client() -> &'static reqwest::blocking::Client {
         static CLIENT: OnceLock<reqwest::blocking::Client> = OnceLock::new();
         CLIENT.get_or_init(|| {
             let tls = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(

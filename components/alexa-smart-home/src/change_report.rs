@@ -56,14 +56,8 @@ pub fn handle(d: &Directive, home: &dyn Home) -> Result<String, String> {
         let endpoint_id = new.as_ref().map(|n| endpoint_id_of(&n.entity_id));
         return Ok(json!({"endpointId": endpoint_id, "exposed": false, "events": []}).to_string());
     }
-    let registry = home
-        .entity_registry()
-        .map_err(|e| format!("{e:?}"))
-        .and_then(|listing| discovery::registry_entries(&listing))
-        .unwrap_or_else(|e| {
-            home.warn("entity registry unavailable", &[("error", &e)]);
-            Registry::new()
-        });
+    let registry =
+        crate::exposure::registry_or_empty(home, &config, lee_sdk::ha::Freshness::Mapping);
     let scale = match new.as_ref().map(State::domain) {
         Some("climate" | "water_heater") => temperature_scale(&config, home, None),
         _ => Scale::Celsius,
@@ -133,8 +127,19 @@ impl Home for ProactiveHome<'_> {
             "the endpoint listing calls no service".into(),
         ))
     }
-    fn entity_registry(&self) -> Result<String, lee_sdk::HaError> {
-        self.0.entity_registry()
+    fn entity_registry(&self, f: lee_sdk::ha::Freshness) -> Result<String, lee_sdk::HaError> {
+        self.0.entity_registry(f)
+    }
+    fn registry_listing(
+        &self,
+        which: lee_sdk::ha::Registry,
+        fields: &[&str],
+        f: lee_sdk::ha::Freshness,
+    ) -> Result<String, lee_sdk::HaError> {
+        self.0.registry_listing(which, fields, f)
+    }
+    fn exposure_settings(&self, f: lee_sdk::ha::Freshness) -> Result<String, lee_sdk::HaError> {
+        self.0.exposure_settings(f)
     }
     fn temperature_unit(&self) -> Option<String> {
         self.0.temperature_unit()

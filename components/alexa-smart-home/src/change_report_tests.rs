@@ -317,7 +317,8 @@ fn exposure_values() {
         Exposure::Label("alexa".into())
     );
     assert!(matches!(Exposure::parse("label:"), Exposure::Invalid(_)));
-    assert!(matches!(Exposure::parse("assist"), Exposure::Invalid(_)));
+    assert_eq!(Exposure::parse("assist"), Exposure::Assist);
+    assert_eq!(Exposure::parse(" alexa "), Exposure::Alexa);
     let mut home = FakeHome::new();
     home.config.exposure = Exposure::parse("bogus");
     let out = home.run(&json!({"directive": {

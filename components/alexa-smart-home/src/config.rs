@@ -55,16 +55,18 @@ pub struct Config {
     pub exposure: Exposure,
 }
 
-/// The `exposure` setting: `filter` (the `filter` / `entity_config` tables, the default)
-/// or `label:<label_id>` (entities carrying that Home Assistant label, set in Home
-/// Assistant's own UI). `assist` and `alexa` need Home Assistant's
-/// `homeassistant/expose_entity/list`, which this version cannot read: they, like any
-/// unknown value, expose nothing (never everything) and Discovery says why.
+/// The `exposure` setting: `filter` (the `filter` / `entity_config` tables, the default),
+/// `label:<label_id>` (entities, or entities of devices, carrying that Home Assistant
+/// label, set in Home Assistant's own UI), `assist` (the "Expose to Assist" toggles every
+/// Home Assistant user sees) or `alexa` (Home Assistant Cloud's Alexa exposure, for users
+/// leaving it). An unknown value exposes nothing (never everything) and Discovery says why.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum Exposure {
     #[default]
     Filter,
     Label(String),
+    Assist,
+    Alexa,
     Invalid(String),
 }
 
@@ -73,10 +75,8 @@ impl Exposure {
         let text = text.trim();
         match text {
             "" | "filter" => Self::Filter,
-            "assist" | "alexa" => Self::Invalid(format!(
-                "exposure {text:?} needs Home Assistant's expose_entity list, which this version \
-                 of lee cannot read; use \"filter\" or \"label:<label_id>\""
-            )),
+            "assist" => Self::Assist,
+            "alexa" => Self::Alexa,
             _ => match text.strip_prefix("label:").map(str::trim) {
                 Some(label) if !label.is_empty() => Self::Label(label.to_string()),
                 _ => Self::Invalid(format!(
@@ -86,9 +86,19 @@ impl Exposure {
         }
     }
 
-    /// Whether deciding needs the entity registry (labels).
+    /// Whether deciding needs the entity registry (labels, exposure settings).
     pub fn needs_registry(&self) -> bool {
         !matches!(self, Self::Filter)
+    }
+
+    /// The assistant whose exposure settings decide (`homeassistant/expose_entity/list`
+    /// keys: `conversation` is Assist, `cloud.alexa` Home Assistant Cloud's Alexa).
+    pub fn assistant(&self) -> Option<&'static str> {
+        match self {
+            Self::Assist => Some("conversation"),
+            Self::Alexa => Some("cloud.alexa"),
+            _ => None,
+        }
     }
 }
 

@@ -84,8 +84,12 @@ pub struct RegistryEntry {
     pub hidden: bool,
     pub category: bool,
     pub aliases: Vec<String>,
-    /// Home Assistant label ids (for `exposure = "label:<id>"`).
+    /// Home Assistant label ids of the entity and of its device (for `exposure =
+    /// "label:<id>"`; the device's are added by [`crate::exposure::registry`]).
     pub labels: Vec<String>,
+    /// Home Assistant's exposure settings expose it to the assistant `exposure` names
+    /// (`assist` / `alexa`; set by [`crate::exposure::registry`]).
+    pub assistant: bool,
 }
 
 /// The registry entries that change discovery (hidden, config/diagnostic, aliased),
@@ -129,6 +133,7 @@ pub fn registry_entries(listing: &str) -> Result<Registry, String> {
                 category: r.entity_category.is_some(),
                 aliases,
                 labels: r.labels.unwrap_or_default().into_iter().flatten().collect(),
+                assistant: false,
             };
             (entry != RegistryEntry::default()).then(|| (r.entity_id.into_owned(), entry))
         })
@@ -172,6 +177,18 @@ pub fn exclusion(entity_id: &str, config: &Config, registry: &Registry) -> Optio
                 .is_some_and(|e| !e.hidden && e.labels.iter().any(|l| l == label));
             return (!labelled).then_some(Outcome::Filtered(
                 "exposure label: the entity does not carry the label (or is hidden)",
+            ));
+        }
+        Exposure::Assist | Exposure::Alexa => {
+            let exposed = registry.get(entity_id).is_some_and(|e| e.assistant);
+            return (!exposed).then_some(Outcome::Filtered(
+                if config.exposure == Exposure::Assist {
+                    "exposure assist: not exposed to Assist in Home Assistant \
+                     (Settings > Voice assistants > Expose)"
+                } else {
+                    "exposure alexa: not exposed to Amazon Alexa in Home Assistant's \
+                     voice assistant settings"
+                },
             ));
         }
         Exposure::Invalid(_) => {

@@ -11,6 +11,7 @@ use lee_sdk::HaError;
 use lee_sdk::ha::{Freshness, Query, State};
 use serde_json::{Value, json};
 
+use crate::config::Exposure;
 use crate::discovery::{self, MAX_ENDPOINTS, Outcome};
 use crate::handler::{Home, discovery_context};
 use crate::interfaces;
@@ -53,9 +54,22 @@ pub fn unsupported_reason(state: &State) -> String {
     }
 }
 
-fn line(outcome: Outcome, state: Option<&State>) -> Line {
+/// The exposure rule that lets an endpoint in.
+pub fn included_by(exposure: &Exposure) -> String {
+    match exposure {
+        Exposure::Filter => "exposure filter: no filter rule leaves it out".into(),
+        Exposure::Label(label) => {
+            format!("exposure label: it or its device carries the label {label:?}")
+        }
+        Exposure::Assist => "exposure assist: exposed to Assist in Home Assistant".into(),
+        Exposure::Alexa => "exposure alexa: exposed to Amazon Alexa in Home Assistant".into(),
+        Exposure::Invalid(why) => why.clone(),
+    }
+}
+
+fn line(outcome: Outcome, state: Option<&State>, exposure: &Exposure) -> Line {
     let (name, reason, rank) = match outcome {
-        Outcome::Endpoint { rank } => ("endpoint", String::new(), Some(rank)),
+        Outcome::Endpoint { rank } => ("endpoint", included_by(exposure), Some(rank)),
         Outcome::Filtered(rule) => (
             "filtered",
             format!("left out by the component's filter ({rule})"),
@@ -107,10 +121,7 @@ pub fn explain(home: &dyn Home) -> Result<String, HaError> {
     let (usable, other): (Vec<State>, Vec<State>) = everything
         .into_iter()
         .partition(|s| interfaces::DOMAINS.contains(&s.domain()));
-    let registry = home
-        .entity_registry()
-        .map_err(|e| format!("{e:?}"))
-        .and_then(|listing| discovery::registry_entries(&listing));
+    let registry = crate::exposure::registry(home, &config, Freshness::Mapping);
     let registry_error = registry.as_ref().err().cloned();
     let registry = registry.unwrap_or_default();
     let ctx = discovery_context(&config, home);
@@ -139,7 +150,7 @@ pub fn explain(home: &dyn Home) -> Result<String, HaError> {
         &ctx,
         fetch,
         |id, state, outcome| {
-            lines.insert(id.to_string(), line(outcome, state));
+            lines.insert(id.to_string(), line(outcome, state, &config.exposure));
         },
     )?;
     let endpoints: HashMap<&str, Value> = found

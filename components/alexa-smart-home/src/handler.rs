@@ -36,8 +36,17 @@ pub trait Home {
     fn state(&self, entity_id: &str, freshness: Freshness) -> Result<Option<State>, HaError>;
     /// Calls a service; returns the states Home Assistant reports as changed.
     fn call(&self, domain: &str, service: &str, data: &Value) -> Result<Vec<State>, HaError>;
-    /// The entity registry listing as Home Assistant's JSON array.
-    fn entity_registry(&self) -> Result<String, HaError>;
+    /// The entity registry listing (discovery's fields) as Home Assistant's JSON array.
+    fn entity_registry(&self, freshness: Freshness) -> Result<String, HaError>;
+    /// A registry listing with only `fields` of each entry, as Home Assistant's JSON array.
+    fn registry_listing(
+        &self,
+        which: lee_sdk::ha::Registry,
+        fields: &[&str],
+        freshness: Freshness,
+    ) -> Result<String, HaError>;
+    /// Home Assistant's exposure settings (`homeassistant/expose_entity/list`) as JSON.
+    fn exposure_settings(&self, freshness: Freshness) -> Result<String, HaError>;
     /// Home Assistant's temperature unit (`"°C"`/`"°F"`), `None` when it cannot be read.
     fn temperature_unit(&self) -> Option<String>;
     fn config(&self) -> Config;
@@ -177,12 +186,17 @@ fn discover(d: &Directive, home: &dyn Home) -> Result<String, AlexaError> {
     let index = home
         .states_of(&discovery::INDEX, Freshness::ForLookup)
         .map_err(|e| ha_error(d, &e))?;
-    let registry = match home
-        .entity_registry()
-        .map_err(|e| format!("{e:?}"))
-        .and_then(|listing| discovery::registry_entries(&listing))
-    {
+    let registry = match crate::exposure::registry(home, &config, Freshness::Mapping) {
         Ok(registry) => registry,
+        Err(e) if config.exposure.needs_registry() => {
+            // Exposure is decided by what could not be read: an empty answer would make
+            // Alexa forget every device, an error keeps them.
+            home.warn("exposure cannot be decided", &[("error", &e)]);
+            return Err(AlexaError::internal(format!(
+                "exposure {:?} cannot be decided: {e}",
+                config.exposure
+            )));
+        }
         Err(e) => {
             // Without the registry hidden entities cannot be told apart; still answer.
             home.warn("entity registry unavailable", &[("error", &e)]);
@@ -245,17 +259,15 @@ fn accept_grant(d: &Directive) -> Result<Value, AlexaError> {
 
 /// The registry entries exposure needs: none for `filter` (hidden entities stay
 /// controllable, as in Home Assistant), the labels for `label:<id>`.
-fn exposure_registry(config: &Config, home: &dyn Home) -> discovery::Registry {
+fn exposure_registry(
+    config: &Config,
+    home: &dyn Home,
+    freshness: Freshness,
+) -> discovery::Registry {
     if !config.exposure.needs_registry() {
         return HashMap::new();
     }
-    home.entity_registry()
-        .map_err(|e| format!("{e:?}"))
-        .and_then(|listing| discovery::registry_entries(&listing))
-        .unwrap_or_else(|e| {
-            home.warn("entity registry unavailable", &[("error", &e)]);
-            HashMap::new()
-        })
+    crate::exposure::registry_or_empty(home, config, freshness)
 }
 
 /// The addressed entity, checked against the filter; NO_SUCH_ENDPOINT otherwise.
@@ -269,7 +281,17 @@ fn target(
         .entity_id()
         .ok_or_else(|| AlexaError::invalid_directive("the directive has no endpoint"))?;
     let endpoint_id = d.endpoint_id.as_deref().unwrap_or_default();
-    if !discovery::exposed(&entity_id, config, &exposure_registry(config, home)) {
+    // Registries are read up to ten minutes old; an entity exposed since (the reporter
+    // has told Alexa about it at once) is looked up again now before it is refused.
+    let exposed = |freshness| {
+        discovery::exposed(
+            &entity_id,
+            config,
+            &exposure_registry(config, home, freshness),
+        )
+    };
+    let refreshed = || config.exposure.needs_registry() && exposed(Freshness::Now);
+    if !(exposed(Freshness::Mapping) || refreshed()) {
         return Err(AlexaError::no_such_endpoint(endpoint_id));
     }
     home.state(&entity_id, freshness)

@@ -30,12 +30,25 @@ impl Home for HostHome {
         ha::call_service(domain, service, data).map(|r| r.changed)
     }
 
-    fn entity_registry(&self) -> Result<String, HaError> {
+    fn entity_registry(&self, freshness: Freshness) -> Result<String, HaError> {
         ha::registry_of(
             Registry::Entity,
             crate::discovery::REGISTRY_FIELDS,
-            Freshness::Mapping,
+            freshness,
         )
+    }
+
+    fn registry_listing(
+        &self,
+        which: Registry,
+        fields: &[&str],
+        freshness: Freshness,
+    ) -> Result<String, HaError> {
+        ha::registry_of(which, fields, freshness)
+    }
+
+    fn exposure_settings(&self, freshness: Freshness) -> Result<String, HaError> {
+        ha::exposure_json(freshness)
     }
 
     fn temperature_unit(&self) -> Option<String> {

@@ -29,6 +29,7 @@ pub mod directives;
 pub mod discovery;
 pub mod errors;
 pub mod explain;
+pub mod exposure;
 pub mod features;
 pub mod handler;
 pub mod host;

@@ -270,6 +270,11 @@ pub struct FakeHome {
     pub fail_calls: Option<HaError>,
     pub config: Config,
     pub registry: Vec<Value>,
+    /// The device registry (`id`, `labels`, ...).
+    pub devices: Vec<Value>,
+    /// What `homeassistant/expose_entity/list` answers (`None`: refused, as for a
+    /// non-administrator).
+    pub exposure: Option<Value>,
     /// Home Assistant's unit system temperature unit (`None`: not readable).
     pub unit: Option<String>,
     /// Report the changed entity in the call result (as HA does when state changes).
@@ -286,6 +291,8 @@ impl FakeHome {
             fail_calls: None,
             config: Config::default(),
             registry: Vec::new(),
+            devices: Vec::new(),
+            exposure: None,
             unit: None,
             report_changed: true,
         }
@@ -390,8 +397,38 @@ impl Home for FakeHome {
         })
     }
 
-    fn entity_registry(&self) -> Result<String, HaError> {
+    fn entity_registry(&self, _: Freshness) -> Result<String, HaError> {
         Ok(Value::Array(self.registry.clone()).to_string())
+    }
+
+    fn registry_listing(
+        &self,
+        which: lee_sdk::ha::Registry,
+        fields: &[&str],
+        _: Freshness,
+    ) -> Result<String, HaError> {
+        let entries = match which {
+            lee_sdk::ha::Registry::Entity => &self.registry,
+            lee_sdk::ha::Registry::Device => &self.devices,
+            _ => return Ok("[]".into()),
+        };
+        let projected: Vec<Value> = entries
+            .iter()
+            .map(|e| {
+                let kept = fields
+                    .iter()
+                    .filter_map(|f| e.get(*f).map(|v| (f.to_string(), v.clone())));
+                Value::Object(kept.collect())
+            })
+            .collect();
+        Ok(Value::Array(projected).to_string())
+    }
+
+    fn exposure_settings(&self, _: Freshness) -> Result<String, HaError> {
+        self.exposure
+            .as_ref()
+            .map(Value::to_string)
+            .ok_or_else(|| HaError::Unauthorized("admin required".into()))
     }
 
     fn temperature_unit(&self) -> Option<String> {

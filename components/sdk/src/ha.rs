@@ -232,6 +232,12 @@ pub fn preferred_temperature_unit() -> String {
         .unwrap_or_default()
 }
 
+/// Home Assistant's exposure settings (`homeassistant/expose_entity/list`: the "Expose"
+/// toggles of its voice assistants page) as the JSON text it returned.
+pub fn exposure_json(freshness: Freshness) -> Result<String, HaError> {
+    host::list_exposure(freshness.max_age_ms())
+}
+
 /// A registry listing as the JSON text Home Assistant returned, for callers that
 /// decode only the fields they need (large homes have thousands of entries).
 pub fn registry_json(which: Registry, freshness: Freshness) -> Result<String, HaError> {

@@ -254,6 +254,14 @@ impl wit::Host for HaCtx {
             .await?)
     }
 
+    async fn list_exposure(&mut self, max_age_ms: u32) -> Result<String, WitHaError> {
+        self.require_read("list-exposure")?;
+        Ok(self
+            .home
+            .registry(self.call()?, Registry::Exposure, max_age(max_age_ms))
+            .await?)
+    }
+
     async fn converse(
         &mut self,
         text: String,

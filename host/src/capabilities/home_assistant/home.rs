@@ -29,7 +29,8 @@ use crate::settings::{Secret, Settings, without_userinfo};
 /// Cache key of `GET /api/config` among the registry-like listings.
 const CORE_CONFIG_KEY: &str = "api/config";
 
-/// The registries the websocket API lists.
+/// The registries the websocket API lists, and the exposure settings (not a registry,
+/// but read, cached and invalidated the same way).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Registry {
     Entity,
@@ -37,6 +38,7 @@ pub enum Registry {
     Device,
     Floor,
     Label,
+    Exposure,
 }
 
 impl Registry {
@@ -47,6 +49,7 @@ impl Registry {
             Registry::Device => "config/device_registry/list",
             Registry::Floor => "config/floor_registry/list",
             Registry::Label => "config/label_registry/list",
+            Registry::Exposure => "homeassistant/expose_entity/list",
         }
     }
 }

@@ -1,0 +1,242 @@
+//! Which entities Alexa sees, as far as Home Assistant's registries and exposure settings
+//! decide it: the one place Discovery, directives, the reporter's ChangeReports and `lee
+//! doctor`'s explanation read them, so the four can never disagree about an entity.
+//!
+//! - `filter`: the registry's hidden / entity-category flags (and aliases).
+//! - `label:<id>`: entities carrying the label, or on a device carrying it (Home
+//!   Assistant's UI labels devices as well as entities).
+//! - `assist` / `alexa`: Home Assistant's own effective answer, its websocket command
+//!   `homeassistant/expose_entity/list` (the "Expose" toggles; `conversation` and
+//!   `cloud.alexa`), never a re-implementation of its defaults. It lists entities that
+//!   have a setting, including those without a unique id that the registry misses.
+
+use std::collections::{HashMap, HashSet};
+
+use lee_sdk::HaError;
+use lee_sdk::ha::{Freshness, Registry as HaRegistry};
+use serde::Deserialize;
+
+use crate::config::{Config, Exposure};
+use crate::discovery::{self, Registry, RegistryEntry};
+use crate::handler::Home;
+
+/// The device registry fields a label exposure reads.
+pub const DEVICE_FIELDS: &[&str] = &["id", "labels"];
+/// The entity registry fields that tie an entity to its device.
+pub const DEVICE_OF_FIELDS: &[&str] = &["entity_id", "device_id"];
+
+/// The registry entries discovery needs under `config`'s exposure. An error means the
+/// exposure cannot be decided: callers that would otherwise expose nothing (and so make
+/// Alexa forget every device) answer an error instead.
+pub fn registry(
+    home: &dyn Home,
+    config: &Config,
+    freshness: Freshness,
+) -> Result<Registry, String> {
+    let listing = home.entity_registry(freshness).map_err(|e| describe(&e))?;
+    let mut registry = discovery::registry_entries(&listing)?;
+    match &config.exposure {
+        Exposure::Label(_) => add_device_labels(home, &mut registry, freshness)?,
+        Exposure::Assist | Exposure::Alexa => {
+            let text = home
+                .exposure_settings(freshness)
+                .map_err(|e| describe(&e))?;
+            let assistant = config.exposure.assistant().unwrap_or_default();
+            for entity_id in exposed_to(&text, assistant)? {
+                registry.entry(entity_id).or_default().assistant = true;
+            }
+        }
+        Exposure::Filter | Exposure::Invalid(_) => {}
+    }
+    Ok(registry)
+}
+
+/// Like [`registry`], for callers that still answer without it (a directive's exposure
+/// check under `filter` needs nothing from the registry): logs and returns no entries.
+pub fn registry_or_empty(home: &dyn Home, config: &Config, freshness: Freshness) -> Registry {
+    registry(home, config, freshness).unwrap_or_else(|e| {
+        home.warn("entity registry unavailable", &[("error", &e)]);
+        Registry::new()
+    })
+}
+
+/// Home Assistant answers a websocket command of an administrator-only API with the
+/// error code `unauthorized` (a bad request to the host), the REST API with 401/403.
+fn describe(e: &HaError) -> String {
+    match e {
+        HaError::Unauthorized(m) | HaError::BadRequest(m)
+            if matches!(e, HaError::Unauthorized(_))
+                || m.to_lowercase().contains("unauthorized") =>
+        {
+            format!(
+                "Home Assistant refused the registry or exposure read ({m}): these need an \
+                 administrator's token"
+            )
+        }
+        other => format!("{other:?}"),
+    }
+}
+
+/// The entity ids `homeassistant/expose_entity/list` exposes to `assistant`
+/// (`conversation`, `cloud.alexa`).
+pub fn exposed_to(text: &str, assistant: &str) -> Result<Vec<String>, String> {
+    #[derive(Deserialize)]
+    struct Listing {
+        exposed_entities: HashMap<String, HashMap<String, serde_json::Value>>,
+    }
+    let listing: Listing = serde_json::from_str(text).map_err(|e| {
+        format!("homeassistant/expose_entity/list did not answer what Home Assistant sends: {e}")
+    })?;
+    let mut ids: Vec<String> = listing
+        .exposed_entities
+        .into_iter()
+        .filter(|(_, settings)| settings.get(assistant).and_then(|v| v.as_bool()) == Some(true))
+        .map(|(id, _)| id)
+        .collect();
+    ids.sort();
+    Ok(ids)
+}
+
+/// Gives every entity the labels of its device.
+fn add_device_labels(
+    home: &dyn Home,
+    registry: &mut Registry,
+    freshness: Freshness,
+) -> Result<(), String> {
+    #[derive(Deserialize)]
+    struct Device {
+        id: String,
+        #[serde(default)]
+        labels: Option<Vec<Option<String>>>,
+    }
+    #[derive(Deserialize)]
+    struct DeviceOf {
+        entity_id: String,
+        #[serde(default)]
+        device_id: Option<String>,
+    }
+    let devices = home
+        .registry_listing(HaRegistry::Device, DEVICE_FIELDS, freshness)
+        .map_err(|e| describe(&e))?;
+    let devices: Vec<Device> = serde_json::from_str(&devices)
+        .map_err(|e| format!("device registry listing is not what Home Assistant sends: {e}"))?;
+    let labelled: HashMap<String, Vec<String>> = devices
+        .into_iter()
+        .filter_map(|d| {
+            let labels: Vec<String> = d.labels.unwrap_or_default().into_iter().flatten().collect();
+            (!labels.is_empty()).then_some((d.id, labels))
+        })
+        .collect();
+    if labelled.is_empty() {
+        return Ok(());
+    }
+    let entities = home
+        .registry_listing(HaRegistry::Entity, DEVICE_OF_FIELDS, freshness)
+        .map_err(|e| describe(&e))?;
+    let entities: Vec<DeviceOf> = serde_json::from_str(&entities)
+        .map_err(|e| format!("entity registry listing is not what Home Assistant sends: {e}"))?;
+    for entity in entities {
+        let Some(labels) = entity.device_id.as_ref().and_then(|d| labelled.get(d)) else {
+            continue;
+        };
+        let entry: &mut RegistryEntry = registry.entry(entity.entity_id).or_default();
+        let own: HashSet<String> = entry.labels.iter().cloned().collect();
+        entry
+            .labels
+            .extend(labels.iter().filter(|l| !own.contains(*l)).cloned());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use crate::config::Exposure;
+    use crate::test_support::{FakeHome, directive};
+
+    fn discover(home: &FakeHome) -> Value {
+        home.run(&json!({"directive": {
+            "header": {"namespace": "Alexa.Discovery", "name": "Discover",
+                       "payloadVersion": "3", "messageId": "m"},
+            "payload": {"scope": {"type": "BearerToken", "token": "tok"}}
+        }}))
+    }
+
+    fn ids(out: &Value) -> Vec<String> {
+        out["event"]["payload"]["endpoints"]
+            .as_array()
+            .unwrap_or(&Vec::new())
+            .iter()
+            .filter_map(|e| e["endpointId"].as_str().map(str::to_string))
+            .collect()
+    }
+
+    fn settings() -> Value {
+        json!({"exposed_entities": {
+            "light.bed_light": {"conversation": true, "cloud.alexa": false},
+            "light.kitchen_lights": {"conversation": false, "cloud.alexa": true},
+            "switch.ac": {"conversation": true},
+            "light.ceiling_lights": {}
+        }})
+    }
+
+    #[test]
+    fn assist_follows_home_assistants_expose_toggles() {
+        let mut home = FakeHome::new();
+        home.config.exposure = Exposure::Assist;
+        home.exposure = Some(settings());
+        assert_eq!(ids(&discover(&home)), ["light#bed_light", "switch#ac"]);
+        let refused = home.run(&directive(
+            "Alexa.PowerController",
+            "TurnOn",
+            Some("light#kitchen_lights"),
+            json!({}),
+        ));
+        assert_eq!(refused["event"]["payload"]["type"], "NO_SUCH_ENDPOINT");
+    }
+
+    #[test]
+    fn alexa_follows_the_cloud_alexa_setting() {
+        let mut home = FakeHome::new();
+        home.config.exposure = Exposure::Alexa;
+        home.exposure = Some(settings());
+        assert_eq!(ids(&discover(&home)), ["light#kitchen_lights"]);
+    }
+
+    #[test]
+    fn unreadable_settings_are_an_error_not_an_empty_home() {
+        let mut home = FakeHome::new();
+        home.config.exposure = Exposure::Assist;
+        home.exposure = None;
+        let out = discover(&home);
+        assert_eq!(out["event"]["header"]["name"], "ErrorResponse", "{out}");
+        let message = out["event"]["payload"]["message"].as_str().unwrap_or("");
+        assert!(message.contains("administrator"), "{message}");
+    }
+
+    #[test]
+    fn a_device_label_exposes_the_devices_entities() {
+        let mut home = FakeHome::new();
+        home.config.exposure = Exposure::Label("alexa".into());
+        home.registry = vec![
+            json!({"entity_id": "light.bed_light", "device_id": "d1"}),
+            json!({"entity_id": "light.kitchen_lights", "device_id": "d2", "labels": ["alexa"]}),
+            json!({"entity_id": "light.ceiling_lights", "device_id": "d2"}),
+        ];
+        home.devices = vec![
+            json!({"id": "d1", "labels": ["alexa"]}),
+            json!({"id": "d2", "labels": ["kitchen"]}),
+        ];
+        assert_eq!(
+            ids(&discover(&home)),
+            ["light#bed_light", "light#kitchen_lights"]
+        );
+    }
+
+    #[test]
+    fn listing_parse_errors_name_the_command() {
+        let e = super::exposed_to("[]", "conversation").unwrap_err();
+        assert!(e.contains("expose_entity/list"), "{e}");
+    }
+}
