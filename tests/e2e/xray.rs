@@ -47,6 +47,7 @@ fn run(
     trace: fn(&str) -> String,
     events: Vec<(String, Value)>,
     daemon: &FakeDaemon,
+    configured_token: bool,
 ) -> (Vec<Posted>, Vec<Datagram>, String) {
     let ha = HomeAssistant::get();
     let url = ha.url.replacen("://", &format!("://{USER}:{PASSWORD}@"), 1);
@@ -54,6 +55,11 @@ fn run(
         .env("HOME_ASSISTANT_URL", &url)
         .env("AWS_XRAY_DAEMON_ADDRESS", &daemon.address)
         .env("LEE_LOG", "info");
+    let mut lee = lee;
+    if !configured_token {
+        // Only the directives' own token: no cache warm-up in the init phase.
+        lee.env.retain(|(name, _)| name != "HOME_ASSISTANT_TOKEN");
+    }
     let expected = events.len();
     let api = RuntimeApi::start_traced(events, trace);
     let process = LambdaProcess::spawn(&lee, &api).expect("spawn lee lambda");
@@ -86,7 +92,7 @@ fn sampled_invocations_send_nested_subsegments_after_the_answer() {
         ),
     ];
     let started = epoch_now();
-    let (posted, received, stderr) = run(trace_id_for, events, &daemon);
+    let (posted, received, stderr) = run(trace_id_for, events, &daemon, true);
     let finished = epoch_now();
     for p in &posted {
         assert_eq!(p.kind, "response", "{p:?}");
@@ -255,7 +261,7 @@ fn unsampled_invocations_send_nothing() {
         ),
         ("req-xray-off-discovery".to_string(), discovery_event()),
     ];
-    let (posted, received, stderr) = run(unsampled, events, &daemon);
+    let (posted, received, stderr) = run(unsampled, events, &daemon, true);
     for p in &posted {
         assert_eq!(p.kind, "response", "{p:?}");
     }
@@ -264,6 +270,56 @@ fn unsampled_invocations_send_nothing() {
         "nothing is sent when tracing is off: {received:?}\n{}",
         tail(&stderr)
     );
+}
+
+#[test]
+fn a_cold_discovery_traces_its_websocket_session() {
+    let ha = HomeAssistant::get();
+    let daemon = FakeDaemon::start();
+    let id = "req-xray-cold-discovery";
+    let (posted, received, stderr) = run(
+        trace_id_for,
+        vec![(id.to_string(), discovery_event())],
+        &daemon,
+        false,
+    );
+    assert_eq!(posted[0].kind, "response", "{:?}", posted[0]);
+    let (root, function_segment) = header_parts(id);
+    let docs: Vec<&Value> = received
+        .iter()
+        .map(|d| match &d.document {
+            Ok(doc) => doc,
+            Err(why) => panic!("the daemon would drop {:?}: {why}", d.raw),
+        })
+        .collect();
+    for datagram in &received {
+        assert!(datagram.at >= posted[0].received, "sent after the answer");
+        for secret in [ha.token.as_str(), USER, PASSWORD] {
+            assert_absent(&datagram.raw, secret, "an X-Ray document");
+        }
+    }
+    let component = docs
+        .iter()
+        .find(|d| d["parent_id"] == function_segment.as_str() && d["trace_id"] == root.as_str())
+        .unwrap_or_else(|| panic!("no component subsegment: {docs:?}\n{}", tail(&stderr)));
+    let websocket: Vec<&&Value> = docs
+        .iter()
+        .filter(|d| {
+            d["parent_id"] == component["id"]
+                && d["http"]["request"]["url"]
+                    .as_str()
+                    .is_some_and(|u| u.starts_with("ws://") && u.ends_with("/api/websocket"))
+        })
+        .collect();
+    assert!(
+        !websocket.is_empty(),
+        "the registries came over the websocket, traced: {docs:?}"
+    );
+    for session in websocket {
+        assert_eq!(session["name"], "Home Assistant");
+        assert!(session["metadata"]["lee"]["websocket_commands"].as_u64() >= Some(1));
+        assert!(session.get("fault").is_none(), "{session}");
+    }
 }
 
 fn times(doc: &Value) -> (f64, f64) {
