@@ -4,7 +4,8 @@
 #   ./build.sh            build components (wasm32-wasip2) and host (release), precompile,
 #                         assemble dist/ (dist/lee + dist/components/ with lee.toml), and
 #                         the Python and JavaScript extensions into dist/extensions/
-#   ./build.sh test       fmt check, clippy -D warnings, unit tests, end-to-end tests
+#   ./build.sh test       fmt check, cfn-lint on deploy/template.yaml, clippy -D warnings,
+#                         unit tests, end-to-end tests
 #                         against a real Home Assistant on 127.0.0.1 (installed on demand)
 #   ./build.sh package    dist/lee-lambda.zip (bootstrap + components/) for provided.al2023
 #   ./build.sh demo       start the test Home Assistant and run examples/*.json through lee
@@ -115,6 +116,8 @@ cmd_test() {
     stage_test_components
     say "cargo fmt --check"
     cargo fmt --all -- --check
+    say "cfn-lint on deploy/template.yaml (and its self-test on broken copies)"
+    deploy/cfn-lint.sh
     say "cargo clippy -D warnings"
     cargo clippy --release --workspace --all-targets -- -D warnings
     start_test_homes

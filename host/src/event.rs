@@ -1,15 +1,20 @@
 //! One incoming event: its text exactly as received, which is what the component gets,
 //! the parsed JSON the host routes on (parsed once; never serialised again), and when it
-//! arrived, from which Alexa's budget is counted.
+//! arrived, from which Alexa's budget is counted, and (in Lambda, when the invocation is
+//! sampled) its X-Ray trace.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use serde_json::Value;
+
+use crate::aws::xray::Trace;
 
 pub struct Event {
     text: String,
     json: Value,
     arrived: Instant,
+    trace: Option<Arc<Trace>>,
 }
 
 impl Event {
@@ -20,6 +25,7 @@ impl Event {
             text,
             json,
             arrived: Instant::now(),
+            trace: None,
         })
     }
 
@@ -29,6 +35,7 @@ impl Event {
             text: json.to_string(),
             json,
             arrived: Instant::now(),
+            trace: None,
         }
     }
 
@@ -37,6 +44,17 @@ impl Event {
     pub fn arrived_by(mut self, at: Instant) -> Event {
         self.arrived = self.arrived.min(at);
         self
+    }
+
+    /// The invocation is sampled by X-Ray: its component run and Home Assistant calls
+    /// become subsegments of `trace`.
+    pub fn traced(mut self, trace: Option<Arc<Trace>>) -> Event {
+        self.trace = trace;
+        self
+    }
+
+    pub fn trace(&self) -> Option<&Arc<Trace>> {
+        self.trace.as_ref()
     }
 
     pub fn arrived(&self) -> Instant {

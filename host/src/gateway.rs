@@ -381,6 +381,14 @@ impl Gateway {
         }
         let ttl = Duration::from_millis(u64::from(entry.idempotent_ttl_ms));
         let load_started = Instant::now();
+        // The component run as an X-Ray subsegment (sampled invocations only): load,
+        // instantiate and the guest, with each Home Assistant call nested in it.
+        let mut span = event.trace().map(|trace| {
+            let mut span = trace.begin(&entry.id);
+            span.annotate("route", route);
+            span.annotate("component", entry.id.as_str());
+            span
+        });
         // The canary split: by the Alexa user id, else the request's token (Smart Home
         // directives carry no user id); neither: the stable version.
         let user = classified
@@ -398,6 +406,10 @@ impl Gateway {
         let loaded = match loaded {
             Ok(loaded) => loaded,
             Err(e) => {
+                if let Some(mut span) = span.take() {
+                    span.fail(true, "load");
+                    span.end();
+                }
                 tracing::error!(request_id, component = %entry.id, error = %e, "component failed to load");
                 return fail(
                     ErrorType::InternalError,
@@ -415,6 +427,7 @@ impl Gateway {
             locale: classified.locale.clone(),
             deadline,
             request_token: classified.token.clone(),
+            trace: span.as_ref().map(|s| s.parent()),
         };
         let (result, invoke_timings) = invoke::invoke(registry, &loaded, request).await;
         timings.instantiate_us = invoke_timings.instantiate.as_micros() as u64;
@@ -426,6 +439,16 @@ impl Gateway {
             result,
             Err(InvokeError::Trap(_) | InvokeError::Timeout(_) | InvokeError::MemoryLimit(_))
         );
+        if let Some(mut span) = span.take() {
+            span.annotate("version", loaded.entry.version.as_str());
+            span.metadata("instantiate_us", timings.instantiate_us);
+            span.metadata("guest_us", timings.guest_us);
+            span.metadata("ha_calls", timings.ha_calls);
+            if let Err(error) = &result {
+                span.fail(true, invoke_error_kind(error));
+            }
+            span.end();
+        }
         let mut failed = result.is_err();
         let response = match result {
             Ok(text) => match Response::from_component(text) {
@@ -463,5 +486,16 @@ impl Gateway {
             registry.capabilities().metrics.emit(&metrics);
         }
         response
+    }
+}
+
+/// An invocation failure as a fixed word (for traces: never the message).
+fn invoke_error_kind(error: &InvokeError) -> &'static str {
+    match error {
+        InvokeError::Failure(_) => "failure",
+        InvokeError::Trap(_) => "trap",
+        InvokeError::Timeout(_) => "timeout",
+        InvokeError::MemoryLimit(_) => "memory_limit",
+        InvokeError::Instantiate(_) => "instantiate",
     }
 }

@@ -2,15 +2,18 @@
 //! caches are warmed during the init phase; each event then goes through
 //! [`Gateway::handle`](crate::gateway::Gateway::handle) with Lambda's deadline, inside a
 //! span that puts the request id and the X-Ray trace id (the Runtime API's
-//! `Lambda-Runtime-Trace-Id`, also `_X_AMZN_TRACE_ID`) on every log line it writes.
+//! `Lambda-Runtime-Trace-Id`, also `_X_AMZN_TRACE_ID`) on every log line it writes. A
+//! sampled invocation's X-Ray subsegments ([`crate::aws::xray`]) are sent by a runtime
+//! layer once the answer has been posted.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use lambda_runtime::{LambdaEvent, service_fn};
+use lambda_runtime::{LambdaEvent, Runtime, layers, service_fn};
 use serde_json::value::RawValue;
 use tracing::Instrument;
 
+use crate::aws::xray;
 use crate::event::Event;
 use crate::gateway::{ALEXA_BUDGET, Gateway};
 use crate::response::Response;
@@ -35,10 +38,20 @@ pub async fn run(gateway: Gateway, process_start: Instant) -> anyhow::Result<()>
     gateway.warm(WARM_BUDGET).await;
     let gateway = Arc::new(gateway);
     let first = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let daemon = xray::Daemon::from_env();
+    let flush = xray::flush_after_answer(daemon.clone());
     // The payload stays text (a `RawValue` checks it is JSON without building a tree):
     // the component gets exactly what Lambda delivered.
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Box<RawValue>>| {
+    let handler = service_fn(move |event: LambdaEvent<Box<RawValue>>| {
         let gateway = gateway.clone();
+        let trace = daemon.as_ref().and_then(|daemon| {
+            let header = event
+                .context
+                .xray_trace_id
+                .clone()
+                .or_else(|| std::env::var("_X_AMZN_TRACE_ID").ok());
+            daemon.trace(header.as_deref())
+        });
         let first = first.swap(false, std::sync::atomic::Ordering::Relaxed);
         // Every log line of the invocation carries its request and trace ids (the span
         // is at error level so no log filter drops it while keeping the lines).
@@ -51,7 +64,7 @@ pub async fn run(gateway: Gateway, process_start: Instant) -> anyhow::Result<()>
             let deadline = deadline_instant(event.context.deadline);
             let request_id = event.context.request_id.clone();
             let text: Box<str> = event.payload.into();
-            let mut event = Event::parse(text.into())?;
+            let mut event = Event::parse(text.into())?.traced(trace);
             if first && process_start.elapsed() < ALEXA_BUDGET {
                 event = event.arrived_by(process_start);
             }
@@ -60,7 +73,13 @@ pub async fn run(gateway: Gateway, process_start: Instant) -> anyhow::Result<()>
             Ok::<Response, lambda_runtime::Error>(outcome.response)
         }
         .instrument(span)
-    }))
-    .await
-    .map_err(|e| anyhow::anyhow!("Lambda runtime stopped: {e}"))
+    });
+    // The flush layer is outermost: its future ends after the inner services posted the
+    // answer to the Runtime API, and before the runtime asks for the next event.
+    Runtime::new(handler)
+        .layer(layers::TracingLayer::new())
+        .layer(flush)
+        .run()
+        .await
+        .map_err(|e| anyhow::anyhow!("Lambda runtime stopped: {e}"))
 }

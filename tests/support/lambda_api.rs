@@ -51,8 +51,9 @@ struct Queued {
     hold: Duration,
 }
 
-#[derive(Default)]
 struct Shared {
+    /// The trace header handed out with a request id's event.
+    trace: fn(&str) -> String,
     queue: VecDeque<Queued>,
     handed_out: Vec<(String, Instant)>,
     posted: Vec<Posted>,
@@ -77,6 +78,20 @@ impl RuntimeApi {
     /// Serves `events` (request id, event, hold) in order; none is handed out before its
     /// hold has passed since the API started (traffic that comes after a while).
     pub fn start_held(events: Vec<(String, Value, Duration)>) -> Self {
+        Self::start_with(events, trace_id_for)
+    }
+
+    /// Serves `events` in order, each with the trace header `trace(request id)` (an
+    /// unsampled one, say) instead of [`trace_id_for`]'s.
+    pub fn start_traced(events: Vec<(String, Value)>, trace: fn(&str) -> String) -> Self {
+        let events = events
+            .into_iter()
+            .map(|(id, event)| (id, event, Duration::ZERO))
+            .collect();
+        Self::start_with(events, trace)
+    }
+
+    fn start_with(events: Vec<(String, Value, Duration)>, trace: fn(&str) -> String) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = listener.local_addr().expect("addr").port();
         let queue = events
@@ -89,8 +104,10 @@ impl RuntimeApi {
             .collect();
         let shared = Arc::new((
             Mutex::new(Shared {
+                trace,
                 queue,
-                ..Shared::default()
+                handed_out: Vec::new(),
+                posted: Vec::new(),
             }),
             Condvar::new(),
         ));
@@ -125,11 +142,10 @@ fn serve(stream: TcpStream, state: Arc<(Mutex<Shared>, Condvar)>, started: Insta
     while let Some(request) = read_request(&mut reader) {
         let (lock, condvar) = &*state;
         if request.method == "GET" && request.path.ends_with("/runtime/invocation/next") {
-            let next = lock
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .queue
-                .pop_front();
+            let (next, trace) = {
+                let mut shared = lock.lock().unwrap_or_else(|p| p.into_inner());
+                (shared.queue.pop_front(), shared.trace)
+            };
             let Some(next) = next else {
                 // No more work: hold the runtime here until the test ends it.
                 std::thread::sleep(Duration::from_secs(600));
@@ -150,7 +166,7 @@ fn serve(stream: TcpStream, state: Arc<(Mutex<Shared>, Condvar)>, started: Insta
                     "Lambda-Runtime-Invoked-Function-Arn",
                     "arn:aws:lambda:eu-west-1:000000000000:function:lee".to_string(),
                 ),
-                ("Lambda-Runtime-Trace-Id", trace_id_for(&next.request_id)),
+                ("Lambda-Runtime-Trace-Id", trace(&next.request_id)),
             ];
             lock.lock()
                 .unwrap_or_else(|p| p.into_inner())

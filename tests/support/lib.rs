@@ -22,6 +22,7 @@ pub mod reporter_process;
 pub mod ssm_extension;
 pub mod static_home;
 pub mod tls_server;
+pub mod xray_daemon;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -53,6 +53,9 @@ pub struct Scope {
     pub deadline: Instant,
     /// The bearer token the request carried. Never given to the guest.
     pub request_token: Option<Secret>,
+    /// The X-Ray subsegment of this component run, when the invocation is sampled: the
+    /// parent of each Home Assistant call's subsegment.
+    pub trace: Option<crate::aws::xray::Parent>,
 }
 
 impl Scope {

@@ -26,6 +26,8 @@ pub struct InvocationRequest {
     /// The latest moment the component may still run (Lambda and Alexa limits applied).
     pub deadline: Instant,
     pub request_token: Option<Secret>,
+    /// The component run's X-Ray subsegment (a sampled invocation only).
+    pub trace: Option<crate::aws::xray::Parent>,
 }
 
 /// How an invocation failed.
@@ -75,6 +77,7 @@ pub async fn invoke(
         request_id: request.request_id.clone(),
         deadline,
         request_token: request.request_token,
+        trace: request.trace,
     });
     let capabilities = registry.capabilities();
     let contexts = capabilities.contexts(&loaded.prepared, &scope);

@@ -8,16 +8,34 @@ use std::time::{Duration, Instant};
 
 use super::breaker::{Admission, CircuitBreaker};
 use super::error::HaError;
+use crate::aws::xray;
 use crate::settings::Secret;
 
-/// Real round trips to Home Assistant during one invocation (`--timings`, metrics).
+/// Real round trips to Home Assistant during one invocation (`--timings`, metrics), and
+/// the X-Ray subsegment they hang under when the invocation is sampled.
 #[derive(Debug, Default)]
 pub struct CallStats {
     calls: AtomicU32,
     micros: AtomicU64,
+    trace: Option<xray::Parent>,
 }
 
 impl CallStats {
+    /// Stats whose round trips are also X-Ray subsegments under `trace`.
+    pub fn traced(trace: Option<xray::Parent>) -> Self {
+        Self {
+            trace,
+            ..Self::default()
+        }
+    }
+
+    /// Opens the subsegment of one round trip (`None` when not sampled).
+    pub fn begin_round_trip(&self) -> Option<xray::Subsegment> {
+        self.trace
+            .as_ref()
+            .map(|parent| parent.begin(xray::HOME_ASSISTANT))
+    }
+
     pub fn record(&self, elapsed: Duration) {
         self.calls.fetch_add(1, Relaxed);
         self.micros.fetch_add(elapsed.as_micros() as u64, Relaxed);

@@ -135,11 +135,22 @@ impl HaHttp {
                 }
                 let timeout = remaining.min(self.attempt_timeout);
                 let started = Instant::now();
-                let (outcome, verdict) = self
+                let span = ctx.stats.begin_round_trip();
+                let (outcome, verdict, status) = self
                     .attempt(method.clone(), &url, &authorization, &body, timeout)
                     .await;
                 if verdict != Verdict::NotSent {
                     ctx.stats.record(started.elapsed());
+                    if let Some(mut span) = span {
+                        span.http(method.as_str(), &url, status);
+                        span.metadata("attempt", attempt);
+                        if status.is_none()
+                            && let Attempt::Done(Err(e)) | Attempt::Retry(e) = &outcome
+                        {
+                            span.fail(true, e.kind());
+                        }
+                        span.end();
+                    }
                 }
                 match outcome {
                     Attempt::Done(result) => return (result, verdict),
@@ -161,7 +172,7 @@ impl HaHttp {
         authorization: &HeaderValue,
         body: &Body<'_>,
         timeout: Duration,
-    ) -> (Attempt, Verdict) {
+    ) -> (Attempt, Verdict, Option<u16>) {
         let mut request = self
             .client
             .request(method, url)
@@ -180,6 +191,7 @@ impl HaHttp {
                     describe_transport_error(&e)
                 )))),
                 Verdict::NotSent,
+                None,
             ),
             Err(e) if tls::refused_client_certificate(&e).is_some() => {
                 let message = tls::refused_client_certificate(&e).unwrap_or_default();
@@ -191,6 +203,7 @@ impl HaHttp {
                 (
                     Attempt::Done(Err(HaError::Certificate(message))),
                     Verdict::Failed,
+                    None,
                 )
             }
             Err(e) => match tls::rejected_certificate(&e) {
@@ -208,6 +221,7 @@ impl HaHttp {
                     (
                         Attempt::Done(Err(HaError::Certificate(message))),
                         Verdict::Failed,
+                        None,
                     )
                 }
                 None => {
@@ -217,7 +231,7 @@ impl HaHttp {
                     } else {
                         Attempt::Done(Err(error))
                     };
-                    (attempt, Verdict::Failed)
+                    (attempt, Verdict::Failed, None)
                 }
             },
             Ok(response) => {
@@ -247,7 +261,7 @@ impl HaHttp {
                         Attempt::Done(Err(classify_status(status, &bytes, location.as_deref())))
                     }
                 };
-                (attempt, verdict)
+                (attempt, verdict, Some(status.as_u16()))
             }
         }
     }

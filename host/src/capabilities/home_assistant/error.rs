@@ -30,6 +30,24 @@ pub enum HaError {
     NotConfigured,
 }
 
+impl HaError {
+    /// The variant as a fixed word (for traces: never the message, which may quote Home
+    /// Assistant's answer).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            HaError::Denied(_) => "denied",
+            HaError::Unreachable(_) => "unreachable",
+            HaError::Unauthorized(_) => "unauthorized",
+            HaError::NotFound(_) => "not_found",
+            HaError::BadRequest { .. } => "bad_request",
+            HaError::Upstream(_) => "upstream",
+            HaError::Invalid(_) => "invalid",
+            HaError::Certificate(_) => "certificate",
+            HaError::NotConfigured => "not_configured",
+        }
+    }
+}
+
 impl From<HaError> for WitHaError {
     fn from(error: HaError) -> Self {
         match error {

@@ -36,8 +36,8 @@ impl HaCtx {
         Self {
             home,
             grant,
+            stats: CallStats::traced(scope.trace.clone()),
             scope,
-            stats: CallStats::default(),
         }
     }
 

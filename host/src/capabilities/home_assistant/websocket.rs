@@ -98,6 +98,7 @@ pub async fn run_commands(
     }
     let trip = async {
         let started = Instant::now();
+        let span = ctx.stats.begin_round_trip();
         let result = tokio::time::timeout(
             remaining,
             session(base_url, tls, headers, ctx, commands, follow_up),
@@ -109,6 +110,15 @@ pub async fn run_commands(
             ))
         });
         ctx.stats.record(started.elapsed());
+        if let Some(mut span) = span {
+            span.http("GET", &websocket_url(base_url), None);
+            span.metadata("websocket_commands", commands.len());
+            if let Err(e) = &result {
+                let refused = matches!(e, HaError::Unauthorized(_) | HaError::BadRequest { .. });
+                span.fail(!refused, e.kind());
+            }
+            span.end();
+        }
         let verdict = match &result {
             Ok(_) | Err(HaError::Unauthorized(_)) | Err(HaError::BadRequest { .. }) => {
                 Verdict::Answered
