@@ -41,16 +41,14 @@ HERE = os.path.join(ROOT, "bench")
 WORK = os.path.join(ROOT, "target", "bench-wan")
 
 
-def venv_python():
-    venv = subprocess.run([os.path.join(ROOT, "tests/ha/ha.sh"), "venv"], capture_output=True,
-                          text=True, check=True).stdout.strip()
-    return os.path.join(venv, "bin", "python")
+VENV = subprocess.run([os.path.join(ROOT, "tests/ha/ha.sh"), "venv"], capture_output=True,
+                      text=True, check=True).stdout.strip()
+# The Home Assistant venv: its urllib3 for the baseline, its hass for the TLS home.
+if os.path.realpath(sys.prefix) != os.path.realpath(VENV):
+    python = os.path.join(VENV, "bin", "python")
+    os.execv(python, [python, os.path.abspath(__file__)] + sys.argv[1:])
 
-
-try:
-    import urllib3  # noqa: F401  (the baseline needs it in this process)
-except ImportError:
-    os.execv(venv_python(), [venv_python(), os.path.abspath(__file__)] + sys.argv[1:])
+import urllib3  # noqa: E402
 
 sys.path.insert(0, HERE)
 import wan_baseline  # noqa: E402
@@ -112,7 +110,7 @@ def start_tls_home(port, leaf, leaf_key, ca, token):
     lines.append(CONFIG_LOCK)
     with open(path, "w") as f:
         f.writelines(lines)
-    hass = os.path.join(os.path.dirname(sys.executable), "hass")
+    hass = os.path.join(VENV, "bin", "hass")
     log = open(os.path.join(WORK, "hass.log"), "w")
     proc = subprocess.Popen([hass, "-c", config, "--skip-pip", "--log-no-color"], stdin=subprocess.DEVNULL,
                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)

@@ -33,14 +33,12 @@ const ENDPOINT_EXCEPTIONS: &[(&str, &str)] = &[
         "vacuum#4_fourth_floor",
         "supports no feature: HA lists it with no interface, there is nothing to call",
     ),
+    (
+        "media_player#browse",
+        "supports only BROWSE_MEDIA: HA offers PowerController, but media_player.turn_on \
+         on it answers HTTP 500; lee does not expose controls that cannot work",
+    ),
 ];
-
-/// One interface of one endpoint: Home Assistant's integration offers PowerController
-/// for a media player without TURN_ON/TURN_OFF (`media_player.browse` supports only
-/// BROWSE_MEDIA; `media_player.turn_on` on it answers HTTP 500). lee does not expose
-/// controls that cannot work.
-const ENDPOINT_INTERFACE_EXCEPTIONS: &[(&str, &str)] =
-    &[("media_player#browse", "Alexa.PowerController")];
 
 /// Display categories of Home Assistant's that lee answers differently: (HA's, lee's).
 /// Neither is in the validation schema's display categories.
@@ -139,8 +137,7 @@ fn discovery_covers_everything_home_assistant_exposes() {
             .iter()
             .filter(|c| !our_caps.contains(*c))
             .filter(|c| {
-                let excepted = INTERFACE_EXCEPTIONS.iter().any(|(i, _)| i == c)
-                    || ENDPOINT_INTERFACE_EXCEPTIONS.contains(&(id.as_str(), c.as_str()));
+                let excepted = INTERFACE_EXCEPTIONS.iter().any(|(i, _)| i == c);
                 if excepted {
                     used.insert(c.to_string());
                 }
