@@ -9,7 +9,9 @@
 #                         against a real Home Assistant on 127.0.0.1 (installed on demand)
 #   ./build.sh package    dist/lee-lambda.zip (bootstrap + components/) for provided.al2023
 #   ./build.sh demo       start the test Home Assistant and run examples/*.json through lee
-#   ./build.sh bench      criterion benchmarks, then the big-home and fault tables
+#   ./build.sh bench      criterion benchmarks, the big-home and fault tables, then the WAN
+#                         bench (bench/wan.py: lee vs the docs Lambda over an emulated
+#                         40 ms TLS link; table + bench/wan.svg)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -172,6 +174,8 @@ cmd_bench() {
     cargo bench -p lee-e2e --bench big_home
     say "faults: what every entry point answers, and when"
     cargo bench -p lee-e2e --bench fault_table
+    say "WAN: lee in Lambda mode vs the docs Lambda over an emulated TLS link (bench/wan.py)"
+    python3 bench/wan.py
 }
 
 case "${1:-build}" in

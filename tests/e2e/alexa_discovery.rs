@@ -5,25 +5,96 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use lee_e2e::alexa::{discovery_event, expect_error, interfaces, invoke, prop};
+use lee_e2e::alexa::{discovery_event, expect_error, invoke, prop};
 use lee_e2e::{HomeAssistant, Lee, closed_port, directive, directive_with_token, serial};
-use serde_json::json;
+use serde_json::{Value, json};
 
-/// Interfaces Home Assistant's integration offers that lee deliberately does not:
-/// they need proactive events (lee has no event gateway) or are not in this skill's scope.
-const NOT_OFFERED: &[&str] = &[
-    "Alexa.EqualizerController",
+/// Interfaces Home Assistant's integration offers that lee does not, on any endpoint,
+/// with the reason (the discovery explanation lists the same ones).
+const INTERFACE_EXCEPTIONS: &[(&str, &str)] = &[(
     "Alexa.PlaybackStateReporter",
-    "Alexa.CameraStreamController",
-    "Alexa.ContactSensor",
-    "Alexa.EventDetectionSensor",
+    "not in Amazon's validation schema: a Discovery response carrying it is invalid",
+)];
+
+/// Endpoints Home Assistant lists that lee leaves out, with the reason (each one's
+/// line in the discovery explanation says it too).
+const ENDPOINT_EXCEPTIONS: &[(&str, &str)] = &[
+    (
+        "camera#demo_camera",
+        "HA lists it with no interface (no external HTTPS URL); CameraStreamController \
+         would need HLS, which the schema's camera streams do not accept",
+    ),
+    ("camera#demo_camera_png", "as camera#demo_camera"),
+    (
+        "camera#demo_camera_without_stream",
+        "cannot stream; HA lists it with no interface",
+    ),
+    (
+        "vacuum#4_fourth_floor",
+        "supports no feature: HA lists it with no interface, there is nothing to call",
+    ),
+    (
+        "media_player#browse",
+        "supports only BROWSE_MEDIA: HA offers PowerController, but media_player.turn_on \
+         on it answers HTTP 500; lee does not expose controls that cannot work",
+    ),
 ];
 
-/// Endpoints whose Home Assistant interfaces the entity cannot back: Home Assistant's
-/// integration offers PowerController for a media player without TURN_ON/TURN_OFF
-/// (`media_player.browse` supports only BROWSE_MEDIA; `media_player.turn_on` on it
-/// answers HTTP 500). lee does not expose controls that cannot work.
-const HA_BROKEN: &[&str] = &["media_player#browse"];
+/// Display categories of Home Assistant's that lee answers differently: (HA's, lee's).
+/// Neither is in the validation schema's display categories.
+const CATEGORY_EXCEPTIONS: &[(&str, &str)] =
+    &[("VACUUM_CLEANER", "OTHER"), ("WATER_HEATER", "THERMOSTAT")];
+
+/// endpointId -> (display categories, interfaces as `interface` or `interface:instance`).
+fn endpoints(response: &Value) -> BTreeMap<String, (Vec<String>, BTreeSet<String>)> {
+    let strings = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|s| s.as_str().map(str::to_string))
+            .collect()
+    };
+    response["event"]["payload"]["endpoints"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| {
+            let caps = e["capabilities"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|c| {
+                    let interface = c["interface"].as_str().unwrap_or_default();
+                    match c["instance"].as_str() {
+                        Some(i) => format!("{interface}:{i}"),
+                        None => interface.to_string(),
+                    }
+                })
+                .collect();
+            (
+                e["endpointId"].as_str().unwrap_or_default().to_string(),
+                (strings(&e["displayCategories"]), caps),
+            )
+        })
+        .collect()
+}
+
+/// `lee doctor --json` against the harness Home Assistant: the discovery explanation.
+fn explanation(ha: &HomeAssistant) -> Value {
+    let output = std::process::Command::new(lee_e2e::lee_binary())
+        .arg("doctor")
+        .arg("--components")
+        .arg(lee_e2e::dist_components())
+        .arg("--json")
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME_ASSISTANT_URL", &ha.url)
+        .env("HOME_ASSISTANT_TOKEN", &ha.token)
+        .output()
+        .expect("run lee doctor");
+    let report: Value = serde_json::from_slice(&output.stdout).expect("doctor --json");
+    report["discovery"].clone()
+}
 
 #[test]
 fn discovery_covers_everything_home_assistant_exposes() {
@@ -31,63 +102,131 @@ fn discovery_covers_everything_home_assistant_exposes() {
     let ha = HomeAssistant::get();
     let lee = Lee::dist();
     let run = invoke(&lee, &discovery_event());
-    let ours = interfaces(&run.response);
-    let theirs_raw = ha
-        .post("/api/alexa/smart_home", &discovery_event())
-        .expect("Home Assistant's own discovery");
-    let theirs = interfaces(&theirs_raw);
-    // Endpoints HA returns without a display category or without any interface besides
-    // Alexa/EndpointHealth are unusable (and the former fail Amazon's schema): not required.
-    let required: BTreeMap<&String, &BTreeSet<String>> = theirs
-        .iter()
-        .filter(|(id, caps)| {
-            let endpoint = theirs_raw["event"]["payload"]["endpoints"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .find(|e| e["endpointId"] == id.as_str());
-            let categorised = endpoint
-                .and_then(|e| e["displayCategories"].as_array())
-                .is_some_and(|c| !c.is_empty());
-            let useful = caps.iter().any(|c| {
-                c != "Alexa" && c != "Alexa.EndpointHealth" && !NOT_OFFERED.contains(&c.as_str())
-            });
-            categorised && useful && !HA_BROKEN.contains(&id.as_str())
-        })
-        .collect();
-    let missing: Vec<&&String> = required
+    let ours = endpoints(&run.response);
+    let theirs = endpoints(
+        &ha.post("/api/alexa/smart_home", &discovery_event())
+            .expect("Home Assistant's own discovery"),
+    );
+
+    // Every endpoint of Home Assistant's is one of lee's, or a listed exception; and
+    // every exception is still needed (the list cannot go stale).
+    let excepted = |id: &str| ENDPOINT_EXCEPTIONS.iter().any(|(e, _)| *e == id);
+    let missing: Vec<&String> = theirs
         .keys()
-        .filter(|id| !ours.contains_key(id.as_str()))
+        .filter(|id| !ours.contains_key(*id) && !excepted(id))
         .collect();
     assert!(
         missing.is_empty(),
         "endpoints Home Assistant exposes but lee does not: {missing:?}"
     );
-    for (id, caps) in &required {
-        let mine = &ours[id.as_str()];
-        let lacking: Vec<&String> = caps
+    for (id, why) in ENDPOINT_EXCEPTIONS {
+        assert!(
+            theirs.contains_key(*id) && !ours.contains_key(*id),
+            "stale exception {id} ({why})"
+        );
+    }
+
+    // Per endpoint: a superset of Home Assistant's interfaces (with instances), and a
+    // display category at least as specific.
+    let mut used = BTreeSet::new();
+    for (id, (their_categories, their_caps)) in &theirs {
+        let Some((our_categories, our_caps)) = ours.get(id) else {
+            continue;
+        };
+        let lacking: Vec<&String> = their_caps
             .iter()
-            .filter(|c| !mine.contains(*c) && !NOT_OFFERED.contains(&c.as_str()))
+            .filter(|c| !our_caps.contains(*c))
+            .filter(|c| {
+                let excepted = INTERFACE_EXCEPTIONS.iter().any(|(i, _)| i == c);
+                if excepted {
+                    used.insert(c.to_string());
+                }
+                !excepted
+            })
             .collect();
         assert!(
             lacking.is_empty(),
-            "{id}: lee lacks {lacking:?} (has {mine:?})"
+            "{id}: lee lacks {lacking:?} (has {our_caps:?})"
+        );
+        let theirs_first = their_categories.first().map(String::as_str);
+        let ours_first = our_categories.first().map(String::as_str).unwrap_or("");
+        let specific_enough = match theirs_first {
+            None | Some("OTHER") => true,
+            Some(c) if c == ours_first => true,
+            Some(c) => CATEGORY_EXCEPTIONS.contains(&(c, ours_first)),
+        };
+        assert!(
+            specific_enough,
+            "{id}: category {our_categories:?}, Home Assistant {their_categories:?}"
         );
     }
-    for extra in [
-        "input_select#house_mode",
-        "input_select#living_room_scene",
-        "select#speed",
-    ] {
-        assert!(ours.contains_key(extra), "{extra} missing");
-        assert!(ours[extra].contains("Alexa.ModeController"));
+    for (interface, why) in INTERFACE_EXCEPTIONS {
+        assert!(
+            used.contains(*interface),
+            "stale exception {interface} ({why})"
+        );
     }
+    // What lee offers beyond Home Assistant stays.
+    for (id, extra) in [
+        (
+            "input_select#house_mode",
+            "Alexa.ModeController:input_select.option",
+        ),
+        ("select#speed", "Alexa.ModeController:select.option"),
+        ("light#bed_light", "Alexa.EndpointHealth"),
+        ("input_boolean#guest_mode", "Alexa.ContactSensor"),
+        ("button#push", "Alexa.EventDetectionSensor"),
+        ("media_player#living_room", "Alexa.EqualizerController"),
+        ("cover#hall_window", "Alexa.PlaybackController:cover.stop"),
+    ] {
+        assert!(
+            ours.get(id).is_some_and(|(_, caps)| caps.contains(extra)),
+            "{id} lacks {extra}: {:?}",
+            ours.get(id)
+        );
+    }
+
+    // The explanation says why each exception is left out, and lists the differences.
+    let explained = explanation(ha);
+    let line = |entity: &str| -> Value {
+        explained["entities"]
+            .as_array()
+            .and_then(|all| all.iter().find(|e| e["entity_id"] == entity).cloned())
+            .unwrap_or(Value::Null)
+    };
+    assert!(
+        line("camera.demo_camera")["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("external_url") && r.contains("HLS")),
+        "{}",
+        line("camera.demo_camera")
+    );
+    assert!(
+        line("camera.demo_camera_without_stream")["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("cannot stream")),
+        "{}",
+        line("camera.demo_camera_without_stream")
+    );
+    assert_eq!(
+        line("vacuum.4_fourth_floor")["outcome"],
+        "no_usable_interface"
+    );
+    let differences = explained["differences_from_home_assistant"].to_string();
+    for needle in [
+        "PlaybackStateReporter",
+        "VACUUM_CLEANER",
+        "WATER_HEATER",
+        "CameraStreamController",
+    ] {
+        assert!(differences.contains(needle), "{needle}: {differences}");
+    }
+
     let timings = run.timings().expect("timings");
     eprintln!(
-        "discovery: lee {} endpoints, Home Assistant {} ({} required); timings {timings}",
+        "discovery: lee {} endpoints, Home Assistant {}; timings {timings}",
         ours.len(),
         theirs.len(),
-        required.len()
     );
     // Every endpoint answers ReportState validly.
     for id in ours.keys() {

@@ -5,6 +5,7 @@
 #   tests/ha/ha.sh stop     stop the Home Assistant this script started
 #   tests/ha/ha.sh status   exit 0 running+healthy, 1 running but unhealthy, 3 stopped
 #   tests/ha/ha.sh env      print target/ha/ha.env (HOME_ASSISTANT_URL, HOME_ASSISTANT_TOKEN, HA_VERSION)
+#   tests/ha/ha.sh venv     print the venv's path (its bin/python has urllib3; bench/wan.py uses it)
 #
 # Environment: LEE_HA_PORT (18123), LEE_HA_VENV (venv path), LEE_HA_PYTHON (force an
 # interpreter), LEE_HA_START_TIMEOUT (seconds, 240). See tests/ha/README.md.
@@ -416,5 +417,6 @@ case "${1:-}" in
     stop) cmd_stop ;;
     status) cmd_status ;;
     env) cmd_env ;;
-    *) echo "usage: $0 start|stop|status|env" >&2; exit 2 ;;
+    venv) pick_python; venv_dir ;;
+    *) echo "usage: $0 start|stop|status|env|venv" >&2; exit 2 ;;
 esac

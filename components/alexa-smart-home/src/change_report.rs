@@ -211,9 +211,14 @@ pub fn events(change: &Change<'_>, config: &Config, registry: &Registry, ctx: &C
                 .old
                 .and_then(|old| interfaces::device(old, ctx).map(|d| properties(old, &d, ctx, at)))
                 .unwrap_or_default();
-            let (changed, unchanged): (Vec<Value>, Vec<Value>) = after
-                .into_iter()
-                .partition(|p| !before.iter().any(|b| same(b, p)));
+            // A button or event press is a new detection even though the property
+            // reads DETECTED before and after: routines start on each press.
+            let pressed = device.caps.iter().any(|c| matches!(c, Cap::Trigger))
+                && doorbell_pressed(change.old, new, clock::now_millis());
+            let (changed, unchanged): (Vec<Value>, Vec<Value>) = after.into_iter().partition(|p| {
+                !before.iter().any(|b| same(b, p))
+                    || (pressed && p["namespace"] == "Alexa.EventDetectionSensor")
+            });
             if !changed.is_empty() {
                 out.push(change_report(
                     &endpoint_id,
@@ -236,9 +241,10 @@ fn same(a: &Value, b: &Value) -> bool {
 
 /// Home Assistant's rule: an `event` entity fires when its timestamp state changes to a
 /// fresh one (not when it comes back from unavailable or restores an old timestamp); a
-/// doorbell binary sensor fires on off -> on.
+/// doorbell binary sensor fires on off -> on. Buttons (whose state is the last press)
+/// are pressed by the same rule as events.
 pub fn doorbell_pressed(old: Option<&State>, new: &State, now_ms: i64) -> bool {
-    if new.domain() == "event" {
+    if matches!(new.domain(), "event" | "button" | "input_button") {
         let Some(at) = clock::parse_iso8601(&new.state) else {
             return false;
         };

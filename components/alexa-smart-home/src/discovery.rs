@@ -35,6 +35,7 @@ pub const ATTRIBUTES: &[&str] = &[
     "options",
     "percentage_step",
     "preset_modes",
+    "sound_mode_list",
     "source_list",
     "step",
     "supported_color_modes",

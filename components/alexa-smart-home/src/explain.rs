@@ -16,12 +16,20 @@ use crate::discovery::{self, MAX_ENDPOINTS, Outcome};
 use crate::handler::{Home, discovery_context};
 use crate::interfaces;
 use crate::model::Attrs;
+use crate::parity;
 
 /// Every entity, without attributes (the ids are enough to say a domain is unsupported).
 const EVERYTHING: Query<'static> = Query {
     domains: &[],
     entity_ids: &[],
     attributes: Some(&[]),
+};
+
+/// The cameras, with what says whether they stream.
+const CAMERAS: Query<'static> = Query {
+    domains: &["camera"],
+    entity_ids: &[],
+    attributes: Some(&["supported_features"]),
 };
 
 /// One entity's line of the explanation.
@@ -40,11 +48,6 @@ pub fn unsupported_reason(state: &State) -> String {
              reads only temperature sensors",
             state.str_attr("unit_of_measurement").unwrap_or("none")
         ),
-        "binary_sensor" => format!(
-            "binary_sensor device_class {class}: Alexa has contact (door, garage_door, \
-             opening, window) and motion (motion, presence, occupancy) sensors only"
-        ),
-        "event" => format!("event device_class {class}: only doorbell events reach Alexa"),
         "input_select" | "select" => "a select without options".to_string(),
         "alarm_control_panel" => format!(
             "alarm code_format {}: Alexa can only say a numeric PIN",
@@ -136,6 +139,18 @@ pub fn explain(home: &dyn Home) -> Result<String, HaError> {
             },
         );
     }
+    // Cameras: why each one is left out depends on whether it streams and on Home
+    // Assistant's external URL.
+    if other.iter().any(|s| s.domain() == "camera") {
+        let external_url = home.external_url();
+        let cameras = home.states_of(&CAMERAS, Freshness::ForLookup)?;
+        for camera in &cameras {
+            if let Some(line) = lines.get_mut(&camera.entity_id) {
+                line.outcome = "unsupported";
+                line.reason = parity::camera_reason(camera, external_url.as_deref());
+            }
+        }
+    }
     let fetch = |ids: &[&str]| {
         let query = Query {
             entity_ids: ids,
@@ -196,6 +211,7 @@ pub fn explain(home: &dyn Home) -> Result<String, HaError> {
         "endpoints": found.endpoints.len(),
         "max_endpoints": MAX_ENDPOINTS,
         "counts": counts,
+        "differences_from_home_assistant": parity::differences(),
         "registry_error": registry_error,
         "entities": entities,
     })

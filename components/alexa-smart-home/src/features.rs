@@ -44,6 +44,7 @@ pub const MP_VOLUME_STEP: u64 = 1024;
 pub const MP_SOURCE: u64 = 2048;
 pub const MP_STOP: u64 = 4096;
 pub const MP_PLAY: u64 = 16384;
+pub const MP_SOUND_MODE: u64 = 65536;
 pub const VALVE_OPEN: u64 = 1;
 pub const VALVE_CLOSE: u64 = 2;
 pub const VALVE_SET: u64 = 4;

@@ -49,6 +49,11 @@ pub trait Home {
     fn exposure_settings(&self, freshness: Freshness) -> Result<String, HaError>;
     /// Home Assistant's temperature unit (`"°C"`/`"°F"`), `None` when it cannot be read.
     fn temperature_unit(&self) -> Option<String>;
+    /// Home Assistant's external URL (`external_url` of `/api/config`), `None` when it
+    /// is not configured or cannot be read (the discovery explanation names it).
+    fn external_url(&self) -> Option<String> {
+        None
+    }
     fn config(&self) -> Config;
     fn warn(&self, message: &str, fields: &[(&str, &str)]);
     fn info(&self, message: &str, fields: &[(&str, &str)]);

@@ -62,6 +62,16 @@ impl Home for HostHome {
             .ok()
     }
 
+    fn external_url(&self) -> Option<String> {
+        ha::core_config(Freshness::Mapping)
+            .ok()?
+            .get("external_url")?
+            .as_str()
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+            .map(str::to_string)
+    }
+
     fn config(&self) -> Config {
         let all: Value = serde_json::from_str(&host_config::all()).unwrap_or(Value::Null);
         Config::from_json(&all)

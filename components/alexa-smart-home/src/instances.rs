@@ -123,6 +123,7 @@ pub fn cover(state: &State, _ctx: &Ctx) -> Vec<Cap> {
     if state.supports(COVER_STOP | COVER_STOP_TILT) {
         caps.push(Cap::Playback {
             operations: vec!["Stop"],
+            instance: Some("cover.stop"),
         });
     }
     caps

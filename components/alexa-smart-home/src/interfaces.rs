@@ -94,9 +94,12 @@ pub fn device(state: &State, ctx: &Ctx) -> Option<Device> {
             } else {
                 "SWITCH"
             };
-            (vec![category], vec![Cap::Power])
+            // ContactSensor as well, as Home Assistant's integration offers it: Alexa
+            // routines can start when a switch turns on (the reporter reports it).
+            (vec![category], vec![Cap::Power, Cap::ContactSensor])
         }
-        "input_boolean" | "group" | "alert" => (vec!["OTHER"], vec![Cap::Power]),
+        "input_boolean" => (vec!["OTHER"], vec![Cap::Power, Cap::ContactSensor]),
+        "group" | "alert" => (vec!["OTHER"], vec![Cap::Power]),
         "automation" => (vec!["ACTIVITY_TRIGGER"], vec![Cap::Power]),
         "scene" => (
             vec!["SCENE_TRIGGER"],
@@ -110,9 +113,12 @@ pub fn device(state: &State, ctx: &Ctx) -> Option<Device> {
         ),
         "button" | "input_button" => (
             vec!["ACTIVITY_TRIGGER"],
-            vec![Cap::Scene {
-                deactivation: false,
-            }],
+            vec![
+                Cap::Scene {
+                    deactivation: false,
+                },
+                Cap::Trigger,
+            ],
         ),
         "climate" => (vec!["THERMOSTAT"], climate(state, ctx)),
         "water_heater" => (vec!["THERMOSTAT"], water_heater(state, ctx)),
@@ -139,16 +145,21 @@ pub fn device(state: &State, ctx: &Ctx) -> Option<Device> {
             }
             (vec!["TEMPERATURE_SENSOR"], vec![Cap::TemperatureSensor])
         }
-        "binary_sensor" => match state.device_class()? {
-            "door" | "garage_door" | "opening" | "window" => {
-                (vec!["CONTACT_SENSOR"], vec![Cap::ContactSensor])
-            }
-            "motion" | "presence" | "occupancy" => (vec!["MOTION_SENSOR"], vec![Cap::MotionSensor]),
-            _ => return None,
+        "binary_sensor" => match state.device_class() {
+            Some("motion" | "occupancy") => (vec!["MOTION_SENSOR"], vec![Cap::MotionSensor]),
+            Some("presence") => (
+                vec!["MOTION_SENSOR"],
+                vec![Cap::MotionSensor, Cap::PresenceDetection],
+            ),
+            // Doors and windows, and every other class (moisture, heat, smoke, ...) or
+            // none: on is DETECTED, so Alexa routines can start on it.
+            _ => (vec!["CONTACT_SENSOR"], vec![Cap::ContactSensor]),
         },
         "event" if state.device_class() == Some("doorbell") => {
             (vec!["DOORBELL"], vec![Cap::Doorbell])
         }
+        // Any other event entity (a button press, ...): each event is a detection.
+        "event" => (vec!["OTHER"], vec![Cap::Trigger]),
         "image_processing" => (vec!["CAMERA"], vec![Cap::PresenceDetection]),
         "input_number" | "number" => (vec!["OTHER"], vec![Cap::Range(number(state, ctx))]),
         "timer" => (vec!["OTHER"], vec![Cap::Power, Cap::TimeHold]),
@@ -321,7 +332,10 @@ fn media_player(state: &State) -> Vec<Cap> {
         }
     }
     if !operations.is_empty() {
-        caps.push(Cap::Playback { operations });
+        caps.push(Cap::Playback {
+            operations,
+            instance: None,
+        });
     }
     if state.supports(MP_SEEK) {
         caps.push(Cap::Seek);
@@ -333,6 +347,7 @@ fn media_player(state: &State) -> Vec<Cap> {
     if state.supports(MP_PLAY_MEDIA) {
         caps.push(Cap::Channel);
     }
+    caps.extend(crate::equalizer::cap(state));
     caps
 }
 

@@ -62,7 +62,7 @@ fn covers_use_range_or_mode_and_garages_have_no_power() {
     let window = interfaces("cover.living_room_window");
     assert!(window.contains(&"Alexa.RangeController:cover.position".to_string()));
     assert!(window.contains(&"Alexa.RangeController:cover.tilt".to_string()));
-    assert!(window.contains(&"Alexa.PlaybackController".to_string()));
+    assert!(window.contains(&"Alexa.PlaybackController:cover.stop".to_string()));
     let kitchen = interfaces("cover.kitchen_window");
     assert!(kitchen.contains(&"Alexa.ModeController:cover.position".to_string()));
     let garage = interfaces("cover.garage_door");
@@ -123,11 +123,7 @@ fn fans_media_and_helpers() {
 
 #[test]
 fn unsupported_entities_are_not_devices() {
-    for id in [
-        "sensor.outside_humidity",
-        "binary_sensor.basement_floor_wet",
-        "sun.sun",
-    ] {
+    for id in ["sensor.outside_humidity", "sun.sun"] {
         assert!(device(&find(id), &Ctx::default()).is_none(), "{id}");
     }
     let text_code = st(
@@ -138,4 +134,39 @@ fn unsupported_entities_are_not_devices() {
     assert!(device(&text_code, &Ctx::default()).is_none());
     let empty_select = st("input_select.x", "a", json!({"options": []}));
     assert!(device(&empty_select, &Ctx::default()).is_none());
+}
+
+#[test]
+fn what_home_assistant_offers_for_routines_is_offered_too() {
+    let has = |id: &str, interface: &str| interfaces(id).contains(&interface.to_string());
+    // A moisture sensor (a class Alexa has no sensor for) is a contact sensor, as are
+    // switches and input_booleans; buttons detect a press; covers stop.
+    assert!(has(
+        "binary_sensor.basement_floor_wet",
+        "Alexa.ContactSensor"
+    ));
+    assert_eq!(
+        device(&find("binary_sensor.basement_floor_wet"), &Ctx::default()).map(|d| d.categories),
+        Some(vec!["CONTACT_SENSOR"])
+    );
+    assert!(has(
+        "input_button.doorbell_test",
+        "Alexa.EventDetectionSensor"
+    ));
+    assert!(has("input_button.doorbell_test", "Alexa.SceneController"));
+    let switch = st("switch.x", "on", json!({}));
+    let caps: Vec<&str> = device(&switch, &Ctx::default())
+        .map(|d| d.caps.iter().map(|c| c.interface()).collect())
+        .unwrap_or_default();
+    assert!(caps.contains(&"Alexa.ContactSensor"), "{caps:?}");
+    let presence = st("binary_sensor.p", "on", json!({"device_class": "presence"}));
+    let caps: Vec<&str> = device(&presence, &Ctx::default())
+        .map(|d| d.caps.iter().map(|c| c.interface()).collect())
+        .unwrap_or_default();
+    assert!(caps.contains(&"Alexa.EventDetectionSensor"), "{caps:?}");
+    let button_event = st("event.remote", "unknown", json!({"device_class": "button"}));
+    let caps: Vec<&str> = device(&button_event, &Ctx::default())
+        .map(|d| d.caps.iter().map(|c| c.interface()).collect())
+        .unwrap_or_default();
+    assert!(caps.contains(&"Alexa.EventDetectionSensor"), "{caps:?}");
 }

@@ -11,6 +11,8 @@
 //! - [`discovery`]: endpoints, names, filter/registry, Amazon's limits
 //! - [`wire`]: the Discover.Response wire format (typed serialisation)
 //! - [`explain`]: `lee:explain-discovery`, every entity and what Discovery made of it
+//! - [`equalizer`]: EqualizerController (sound modes) on media players
+//! - [`parity`]: where Discovery differs from Home Assistant's own integration, and why
 //! - [`properties`]: state -> context properties
 //! - [`change_report`]: state change -> ChangeReport / DoorbellPress (for `lee reporter`)
 //! - [`directives`]: directive -> service-call plan, per interface
@@ -27,6 +29,7 @@ pub mod clock;
 pub mod config;
 pub mod directives;
 pub mod discovery;
+pub mod equalizer;
 pub mod errors;
 pub mod explain;
 pub mod exposure;
@@ -37,6 +40,7 @@ pub mod instances;
 pub mod interfaces;
 pub mod message;
 pub mod model;
+pub mod parity;
 pub mod properties;
 pub mod units;
 pub mod wire;

@@ -130,6 +130,8 @@ pub enum Cap {
     StepSpeaker,
     Playback {
         operations: Vec<&'static str>,
+        /// `cover.stop` on covers (as Home Assistant's integration names it).
+        instance: Option<&'static str>,
     },
     Input {
         inputs: Vec<String>,
@@ -139,8 +141,16 @@ pub enum Cap {
     ContactSensor,
     MotionSensor,
     Doorbell,
-    /// `Alexa.EventDetectionSensor` human presence (image processing).
+    /// `Alexa.EventDetectionSensor` human presence (image processing, presence sensors).
     PresenceDetection,
+    /// `Alexa.EventDetectionSensor` on a button, input_button or event entity: every
+    /// press is a detection, so Alexa routines can start on it.
+    Trigger,
+    /// `Alexa.EqualizerController` modes (Alexa's MOVIE, MUSIC, NIGHT, SPORT, TV) of a
+    /// media player's sound modes.
+    Equalizer {
+        modes: Vec<&'static str>,
+    },
     TimeHold,
     EndpointHealth,
     Alexa,
@@ -173,7 +183,8 @@ impl Cap {
             Cap::ContactSensor => "Alexa.ContactSensor",
             Cap::MotionSensor => "Alexa.MotionSensor",
             Cap::Doorbell => "Alexa.DoorbellEventSource",
-            Cap::PresenceDetection => "Alexa.EventDetectionSensor",
+            Cap::PresenceDetection | Cap::Trigger => "Alexa.EventDetectionSensor",
+            Cap::Equalizer { .. } => "Alexa.EqualizerController",
             Cap::TimeHold => "Alexa.TimeHoldController",
             Cap::EndpointHealth => "Alexa.EndpointHealth",
             Cap::Alexa => "Alexa",
@@ -186,6 +197,7 @@ impl Cap {
             Cap::Range(r) => Some(&r.instance),
             Cap::Mode(m) => Some(&m.instance),
             Cap::Toggle(t) => Some(&t.instance),
+            Cap::Playback { instance, .. } => *instance,
             _ => None,
         }
     }
@@ -202,7 +214,11 @@ impl Device {
     /// The capability for `interface` (and `instance`, for multi-instance controllers).
     pub fn cap(&self, interface: &str, instance: Option<&str>) -> Option<&Cap> {
         self.caps.iter().find(|c| {
-            c.interface() == interface && (c.instance().is_none() || c.instance() == instance)
+            // A cover's Stop carries Home Assistant's `cover.stop` instance; a directive
+            // without one still means it (PlaybackController is not multi-instance).
+            let lenient = instance.is_none() && matches!(c, Cap::Playback { .. });
+            c.interface() == interface
+                && (c.instance().is_none() || c.instance() == instance || lenient)
         })
     }
 

@@ -302,11 +302,23 @@ pub fn properties(state: &State, device: &Device, ctx: &Ctx, at: Sample) -> Vec<
                 );
             }
             Cap::PresenceDetection => {
-                let seen = state.state_f64().is_some_and(|n| n > 0.0);
+                // A face count (image_processing) or a presence binary sensor.
+                let seen = state.state == "on" || state.state_f64().is_some_and(|n| n > 0.0);
                 push(
                     "humanPresenceDetectionState",
                     json!({"value": if seen { "DETECTED" } else { "NOT_DETECTED" }}),
                 );
+            }
+            Cap::Trigger => {
+                // Pressed at least once (its state is the last press): a detection.
+                if !matches!(state.state.as_str(), "unknown" | "unavailable" | "") {
+                    push("humanPresenceDetectionState", json!({"value": "DETECTED"}));
+                }
+            }
+            Cap::Equalizer { .. } => {
+                if let Some(mode) = crate::equalizer::mode(state) {
+                    push("mode", json!(mode));
+                }
             }
             Cap::EndpointHealth => push("connectivity", json!({"value": "OK"})),
             Cap::Scene { .. }

@@ -66,8 +66,8 @@ fn discovery_response_is_valid() {
         .as_array()
         .cloned()
         .unwrap_or_default();
-    // Everything in the fixture except the humidity sensor, the moisture sensor and the sun.
-    assert_eq!(endpoints.len(), crate::test_support::demo_home().len() - 3);
+    // Everything in the fixture except the humidity sensor and the sun.
+    assert_eq!(endpoints.len(), crate::test_support::demo_home().len() - 2);
 }
 
 #[test]

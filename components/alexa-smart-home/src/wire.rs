@@ -102,7 +102,8 @@ fn reported(cap: &Cap) -> Cow<'static, [&'static str]> {
         Cap::Speaker => &["volume", "muted"],
         Cap::Input { .. } => &["input"],
         Cap::ContactSensor | Cap::MotionSensor => &["detectionState"],
-        Cap::PresenceDetection => &["humanPresenceDetectionState"],
+        Cap::PresenceDetection | Cap::Trigger => &["humanPresenceDetectionState"],
+        Cap::Equalizer { .. } => &["mode"],
         Cap::EndpointHealth => &["connectivity"],
         Cap::Thermostat(t) => {
             let mut names = Vec::new();
@@ -166,13 +167,25 @@ impl Serialize for Interface<'_> {
                     pin: *pin,
                 },
             )?,
-            Cap::Playback { operations } => m.serialize_entry("supportedOperations", operations)?,
+            Cap::Playback { operations, .. } => {
+                m.serialize_entry("supportedOperations", operations)?
+            }
+            Cap::Equalizer { modes } => {
+                m.serialize_entry("configurations", &crate::equalizer::Configurations(modes))?
+            }
             Cap::Input { inputs } => m.serialize_entry("inputs", &Inputs(inputs))?,
             Cap::Doorbell => m.serialize_entry("proactivelyReported", &proactive())?,
             Cap::PresenceDetection => m.serialize_entry(
                 "configuration",
                 &json!({"detectionMethods": ["VIDEO"], "detectionModes": {
                     "humanPresence": {"featureAvailability": "ENABLED", "supportsNotDetected": true}}}),
+            )?,
+            // A press is a detection and there is no "not detected" (Home Assistant's
+            // integration says the same for buttons).
+            Cap::Trigger => m.serialize_entry(
+                "configuration",
+                &json!({"detectionMethods": ["AUDIO", "VIDEO"], "detectionModes": {
+                    "humanPresence": {"featureAvailability": "ENABLED", "supportsNotDetected": false}}}),
             )?,
             Cap::TimeHold => {
                 m.serialize_entry("configuration", &json!({"allowRemoteResume": true}))?

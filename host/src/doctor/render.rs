@@ -52,6 +52,24 @@ pub fn text(report: &Report) -> String {
                 "  {entity:<id_width$}  {outcome:<outcome_width$}  {detail}"
             );
         }
+        let differences = discovery["differences_from_home_assistant"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        if !differences.is_empty() {
+            let _ = writeln!(
+                out,
+                "Where Discovery differs from Home Assistant's own Alexa integration:"
+            );
+            for d in differences {
+                let _ = writeln!(
+                    out,
+                    "  {}: {}",
+                    d["what"].as_str().unwrap_or_default(),
+                    d["reason"].as_str().unwrap_or_default()
+                );
+            }
+        }
     }
     let _ = writeln!(out);
     let failed = report

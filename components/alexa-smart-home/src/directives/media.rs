@@ -77,7 +77,7 @@ fn seek_target(state: &State, delta_ms: i64) -> i64 {
 
 fn playback(d: &Directive, state: &State, device: &Device) -> Result<Plan, AlexaError> {
     let supported = match device.cap("Alexa.PlaybackController", None) {
-        Some(Cap::Playback { operations }) => operations.contains(&d.name.as_str()),
+        Some(Cap::Playback { operations, .. }) => operations.contains(&d.name.as_str()),
         _ => false,
     };
     if !supported {

@@ -52,6 +52,10 @@ pub fn plan(d: &Directive, state: &State, device: &Device, ctx: &Ctx) -> Result<
         "Alexa.LockController" | "Alexa.SecurityPanelController" => {
             security::plan(d, state, device)
         }
+        "Alexa.EqualizerController" => match device.cap(&d.namespace, None) {
+            Some(crate::model::Cap::Equalizer { modes }) => crate::equalizer::plan(d, state, modes),
+            _ => Err(plan::unknown(d)),
+        },
         other => Err(AlexaError::invalid_directive(format!(
             "{other} is not supported"
         ))),
