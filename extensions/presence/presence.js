@@ -5,10 +5,10 @@
 // manifest config names, on a host its grant allows) asks an outside service where a
 // person is when Home Assistant only knows "away".
 
-import { getStatesOf } from 'lee:gateway/home-assistant@0.1.2';
-import { send } from 'lee:gateway/http@0.1.2';
-import { get as setting } from 'lee:gateway/config@0.1.2';
-import { log } from 'lee:gateway/log@0.1.2';
+import { getStatesOf } from 'lee:gateway/home-assistant@0.1.3';
+import { send } from 'lee:gateway/http@0.1.3';
+import { get as setting } from 'lee:gateway/config@0.1.3';
+import { log } from 'lee:gateway/log@0.1.3';
 
 const LOOKUP_MS = 30000;
 
