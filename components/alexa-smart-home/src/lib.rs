@@ -11,7 +11,7 @@
 //! - [`discovery`]: endpoints, names, filter/registry, Amazon's limits
 //! - [`wire`]: the Discover.Response wire format (typed serialisation)
 //! - [`explain`]: `lee:explain-discovery`, every entity and what Discovery made of it
-//! - [`properties`]: state -> context properties
+//! - [`properties`]: state -> context properties; [`color`]: the colour's own brightness
 //! - [`change_report`]: state change -> ChangeReport / DoorbellPress (for `lee reporter`)
 //! - [`directives`]: directive -> service-call plan, per interface
 //! - [`errors`]: Alexa error types and Home Assistant failure mapping
@@ -24,6 +24,7 @@
 
 pub mod change_report;
 pub mod clock;
+pub mod color;
 pub mod config;
 pub mod directives;
 pub mod discovery;
