@@ -3,6 +3,7 @@
 //! answer in the caller's protocol whatever happened.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -50,6 +51,8 @@ pub const ANSWER_MARGIN: Duration = Duration::from_millis(200);
 pub const LAMBDA_MARGIN: Duration = Duration::from_millis(250);
 /// Longest an invocation waits for the configured token from SSM when it has none yet.
 pub const SSM_BUDGET: Duration = Duration::from_millis(1_000);
+/// Budget of the warm-up a first request's token starts (it runs in the background).
+const WARM_UP_BUDGET: Duration = Duration::from_secs(2);
 /// Budget when neither Lambda nor Alexa sets one (local `lee invoke` of a lee event).
 pub const DEFAULT_BUDGET: Duration = Duration::from_secs(30);
 
@@ -62,6 +65,9 @@ pub struct Timings {
     pub guest_us: u64,
     pub ha_us: u64,
     pub ha_calls: u32,
+    /// The sequential depth of those calls: calls made concurrently count once, so
+    /// `ha_round_trips < ha_calls` shows Home Assistant being asked in parallel.
+    pub ha_round_trips: u32,
     /// The component's largest linear memory (KiB).
     pub guest_memory_kib: u64,
     pub total_us: u64,
@@ -95,6 +101,9 @@ pub struct Gateway {
     registry: RwLock<Arc<ComponentRegistry>>,
     reloader: Reloader,
     responses: ResponseCache,
+    /// Lambda mode: with no configured token, the first request's token warms the
+    /// Home Assistant caches (see [`Gateway::warm_on_first_token`]).
+    warm_on_first_token: AtomicBool,
 }
 
 impl Gateway {
@@ -137,6 +146,7 @@ impl Gateway {
             registry: RwLock::new(Arc::new(registry)),
             reloader: Reloader::new(source, version),
             responses: ResponseCache::default(),
+            warm_on_first_token: AtomicBool::new(false),
         })
     }
 
@@ -189,6 +199,13 @@ impl Gateway {
         self.home_assistant().warm_up(budget).await;
     }
 
+    /// Without a configured token (account linking only), let the first request that
+    /// carries a token start the warm-up with it, in the background (Lambda mode: the
+    /// next directives of the container find the caches filled).
+    pub fn warm_on_first_token(&self) {
+        self.warm_on_first_token.store(true, Relaxed);
+    }
+
     /// Handles one event end to end.
     pub async fn handle(
         &self,
@@ -223,6 +240,18 @@ impl Gateway {
             ));
         }
         tracing::debug!(request_id, route = %classified.route, "event classified");
+        if let Some(token) = &classified.token
+            && self.warm_on_first_token.load(Relaxed)
+        {
+            self.warm_on_first_token.store(false, Relaxed);
+            let budget = WARM_UP_BUDGET.min(deadline.saturating_duration_since(Instant::now()));
+            if self.home_assistant().warm_up_with(token, budget) {
+                tracing::info!(
+                    request_id,
+                    "warming the Home Assistant caches with the request's token"
+                );
+            }
+        }
         if classified.token.is_none() {
             // A token from SSM that could not be read at init is tried again (rate limited).
             let budget = deadline.saturating_duration_since(Instant::now()) / 4;
@@ -433,6 +462,7 @@ impl Gateway {
         timings.instantiate_us = invoke_timings.instantiate.as_micros() as u64;
         timings.guest_us = invoke_timings.guest.as_micros() as u64;
         timings.ha_calls = invoke_timings.ha_calls;
+        timings.ha_round_trips = invoke_timings.ha_round_trips;
         timings.ha_us = invoke_timings.ha_us;
         timings.guest_memory_kib = (invoke_timings.guest_memory_bytes >> 10) as u64;
         let trapped = matches!(

@@ -1,5 +1,6 @@
 //! Lambda mode: the custom-runtime `bootstrap`. The gateway is built and Home Assistant
-//! caches are warmed during the init phase; each event then goes through
+//! caches are warmed during the init phase (with no configured token, by the first
+//! directive's token, in the background); each event then goes through
 //! [`Gateway::handle`](crate::gateway::Gateway::handle) with Lambda's deadline, inside a
 //! span that puts the request id and the X-Ray trace id (the Runtime API's
 //! `Lambda-Runtime-Trace-Id`, also `_X_AMZN_TRACE_ID`) on every log line it writes. A
@@ -36,6 +37,7 @@ fn deadline_instant(deadline_ms: u64) -> Option<Instant> {
 /// the start found a container Lambda initialised ahead of traffic: it arrived now.
 pub async fn run(gateway: Gateway, process_start: Instant) -> anyhow::Result<()> {
     gateway.warm(WARM_BUDGET).await;
+    gateway.warm_on_first_token();
     let gateway = Arc::new(gateway);
     let first = Arc::new(std::sync::atomic::AtomicBool::new(true));
     let daemon = xray::Daemon::from_env();

@@ -89,6 +89,7 @@ fn timings_line_has_every_field() {
         "guest_us",
         "ha_us",
         "ha_calls",
+        "ha_round_trips",
         "total_us",
     ] {
         assert!(timings[field].is_u64(), "{field} missing in {timings}");

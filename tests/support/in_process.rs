@@ -29,6 +29,21 @@ pub fn gateway_at(dir: &Path, url: &str) -> Gateway {
     Gateway::new(settings, dir, MetricsSink::Discard).expect("gateway")
 }
 
+/// A gateway over `dir` using Home Assistant at `url` with no configured token (account
+/// linking only: every call uses the request's token).
+pub fn gateway_without_token(dir: &Path, url: &str) -> Gateway {
+    let _ = tracing_subscriber::fmt()
+        .with_test_writer()
+        .with_env_filter("warn")
+        .try_init();
+    let settings = Settings::from_lookup(|name| match name {
+        "HOME_ASSISTANT_URL" => Some(url.to_string()),
+        _ => None,
+    })
+    .expect("settings");
+    Gateway::new(settings, dir, MetricsSink::Discard).expect("gateway")
+}
+
 /// A gateway over `dir` against the harness Home Assistant.
 pub fn gateway(dir: &Path) -> Gateway {
     gateway_at(dir, &HomeAssistant::get().url)

@@ -85,7 +85,22 @@ pub fn handle(d: &Directive, home: &dyn Home) -> Result<String, String> {
         new: new.as_ref(),
         cause,
     };
-    Ok(events(&change, &config, &registry, &ctx).to_string())
+    let mut out = events(&change, &config, &registry, &ctx);
+    // The colour's own brightness, as ReportState reports it.
+    if let (Some(new), Some(events)) = (&new, out["events"].as_array_mut()) {
+        for event in events {
+            for pointer in ["/context/properties", "/event/payload/change/properties"] {
+                if let Some(props) = event.pointer_mut(pointer).and_then(Value::as_array_mut)
+                    && props
+                        .iter()
+                        .any(|p| p["namespace"] == "Alexa.ColorController")
+                {
+                    crate::color::apply(props, crate::color::recall(home, &new.entity_id));
+                }
+            }
+        }
+    }
+    Ok(out.to_string())
 }
 
 /// Answers `alexa:lee/Endpoints`: the endpoints Discovery would list now, as the
@@ -156,6 +171,16 @@ impl Home for ProactiveHome<'_> {
     }
     fn info(&self, message: &str, fields: &[(&str, &str)]) {
         self.0.info(message, fields);
+    }
+    fn prefetch(
+        &self,
+        reads: &[lee_sdk::ha::Prefetch],
+        f: lee_sdk::ha::Freshness,
+    ) -> Result<(), lee_sdk::HaError> {
+        self.0.prefetch(reads, f)
+    }
+    fn recall(&self, key: &str) -> Option<String> {
+        self.0.recall(key)
     }
 }
 

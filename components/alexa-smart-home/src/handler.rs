@@ -6,10 +6,11 @@
 use std::collections::HashMap;
 
 use lee_sdk::HaError;
-use lee_sdk::ha::{Freshness, Query, State};
+use lee_sdk::ha::{Freshness, Prefetch, Query, State};
 use serde_json::Value;
 
 use crate::clock;
+use crate::color;
 use crate::config::Config;
 use crate::directives::{self, Plan, Reply};
 use crate::discovery;
@@ -57,6 +58,21 @@ pub trait Home {
     fn config(&self) -> Config;
     fn warn(&self, message: &str, fields: &[(&str, &str)]);
     fn info(&self, message: &str, fields: &[(&str, &str)]);
+    /// Reads `reads` concurrently into the host's cache, so the reads that follow cost
+    /// no round trip each (a fake home has nothing to prefetch).
+    fn prefetch(&self, reads: &[Prefetch], freshness: Freshness) -> Result<(), HaError> {
+        let _ = (reads, freshness);
+        Ok(())
+    }
+    /// A value the component kept (its host cache), `None` when there is none.
+    fn recall(&self, key: &str) -> Option<String> {
+        let _ = key;
+        None
+    }
+    /// Keeps a value for `ttl_ms` (best effort: without a cache grant nothing is kept).
+    fn keep(&self, key: &str, value: &str, ttl_ms: u32) {
+        let _ = (key, value, ttl_ms);
+    }
 }
 
 /// Longest comma-separated list of dropped entity ids in one log line (the host keeps
@@ -65,7 +81,8 @@ const DROPPED_PER_LINE: usize = 3_500;
 /// At most this many such lines (~42 KB: inside the host's per-invocation log budget).
 const DROPPED_LINES: usize = 12;
 
-/// How fresh the state read before a command must be (Adjust* needs a current base).
+/// How fresh the state read before a command must be when its plan needs a value the
+/// entity has now (Adjust* without a relative service needs a current base).
 const BEFORE_COMMAND: Freshness = Freshness::Within(1_000);
 
 /// Answers one directive with the serialised Alexa message (an ErrorResponse on
@@ -183,10 +200,24 @@ pub fn discovery_context(config: &Config, home: &dyn Home) -> Ctx {
     context(config, temperature_scale(config, home, None))
 }
 
+/// What Discovery reads, prefetched together.
+const DISCOVERY_READS: [Prefetch; 3] = [
+    Prefetch::States,
+    Prefetch::Registry(lee_sdk::ha::Registry::Entity),
+    Prefetch::Config,
+];
+
 fn discover(d: &Directive, home: &dyn Home) -> Result<String, AlexaError> {
     let config = home.config();
     if let crate::config::Exposure::Invalid(why) = &config.exposure {
         home.warn("no entity is exposed", &[("reason", why)]);
+    }
+    // States, the entity registry and the unit system in one round trip, not three.
+    if let Err(e) = home.prefetch(&DISCOVERY_READS, Freshness::ForLookup) {
+        home.warn(
+            "prefetch failed; reading one by one",
+            &[("error", &format!("{e:?}"))],
+        );
     }
     let index = home
         .states_of(&discovery::INDEX, Freshness::ForLookup)
@@ -311,22 +342,42 @@ fn report_state(d: &Directive, home: &dyn Home) -> Result<Value, AlexaError> {
     let device = interfaces::device(&state, &ctx).ok_or_else(|| {
         AlexaError::no_such_endpoint(d.endpoint_id.as_deref().unwrap_or_default())
     })?;
-    Ok(d.state_report(properties(&state, &device, &ctx, Sample::now())))
+    let props = properties(&state, &device, &ctx, Sample::now());
+    Ok(d.state_report(color::with_brightness(home, &state.entity_id, props)))
 }
 
+/// Plans from the cached entry when the plan needs only what the entity is (domain,
+/// features, ranges: [`Freshness::Static`]), so a warm container makes one round trip,
+/// the service call; reads first only when the plan needs a value the entity has now
+/// ([`directives::needs_current`] lists those, with why) or the cached entry says it is
+/// unavailable.
 fn control(d: &Directive, home: &dyn Home) -> Result<Value, AlexaError> {
     let config = home.config();
-    let state = target(d, home, &config, BEFORE_COMMAND)?;
+    let endpoint_id = d.endpoint_id.as_deref().unwrap_or_default();
+    let mut state = target(d, home, &config, Freshness::Static)?;
     let ctx = context_for(&state, &config, home);
-    let device = interfaces::device(&state, &ctx).ok_or_else(|| {
-        AlexaError::no_such_endpoint(d.endpoint_id.as_deref().unwrap_or_default())
-    })?;
+    let mut device = interfaces::device(&state, &ctx)
+        .ok_or_else(|| AlexaError::no_such_endpoint(endpoint_id))?;
+    if state.state == "unavailable" || directives::needs_current(d, &state, &device) {
+        state = target(d, home, &config, BEFORE_COMMAND)?;
+        device = interfaces::device(&state, &ctx)
+            .ok_or_else(|| AlexaError::no_such_endpoint(endpoint_id))?;
+    }
     if state.state == "unavailable" {
         return Err(AlexaError::endpoint_unreachable(&state.entity_id));
     }
     let plan = directives::plan(d, &state, &device, &ctx)?;
     let after = execute(d, home, &state, &plan)?;
-    let props = |s: &State| properties(s, &device, &ctx, Sample::now());
+    if let Some(b) = directives::color_brightness(d) {
+        color::remember(home, &state.entity_id, b);
+    }
+    let props = |s: &State| {
+        color::with_brightness(
+            home,
+            &s.entity_id,
+            properties(s, &device, &ctx, Sample::now()),
+        )
+    };
     Ok(match plan.reply {
         Reply::Response => d.response(props(&after)),
         Reply::SceneStarted { deactivated } => d.scene_started(deactivated, props(&after)),
@@ -335,13 +386,8 @@ fn control(d: &Directive, home: &dyn Home) -> Result<Value, AlexaError> {
     })
 }
 
-/// Runs the plan's calls; returns the entity's state after them.
-fn execute(
-    d: &Directive,
-    home: &dyn Home,
-    before: &State,
-    plan: &Plan,
-) -> Result<State, AlexaError> {
+/// Runs the plan's calls; returns the states Home Assistant reported as changed.
+fn run_calls(d: &Directive, home: &dyn Home, plan: &Plan) -> Result<Vec<State>, AlexaError> {
     let mut changed: Vec<State> = Vec::new();
     for c in &plan.calls {
         match home.call(&c.domain, &c.service, &c.data) {
@@ -356,6 +402,46 @@ fn execute(
             Err(e) => return Err(ha_error(d, &e)),
         }
     }
+    Ok(changed)
+}
+
+/// The entity's state after a call: from the call's changed states, else (the call
+/// changed nothing Home Assistant reports, e.g. TurnOn of a light already on) a read.
+fn state_after(home: &dyn Home, before: &State, changed: Vec<State>) -> State {
+    if let Some(s) = changed
+        .into_iter()
+        .rev()
+        .find(|s| s.entity_id == before.entity_id)
+    {
+        return s;
+    }
+    home.info(
+        "state read after command (not among the changed states)",
+        &[("entity", &before.entity_id)],
+    );
+    match home.state(&before.entity_id, Freshness::Now) {
+        Ok(Some(s)) => s,
+        Ok(None) => before.clone(),
+        Err(e) => {
+            // The command went through; report what we know rather than an error.
+            home.warn(
+                "state read after command failed",
+                &[("error", &format!("{e:?}"))],
+            );
+            before.clone()
+        }
+    }
+}
+
+/// Runs the plan's calls (and its follow-up, planned from the state the first calls
+/// left); returns the entity's state after them.
+fn execute(
+    d: &Directive,
+    home: &dyn Home,
+    before: &State,
+    plan: &Plan,
+) -> Result<State, AlexaError> {
+    let changed = run_calls(d, home, plan)?;
     home.info(
         "directive handled",
         &[
@@ -368,24 +454,14 @@ fn execute(
     if matches!(plan.reply, Reply::SceneStarted { .. } | Reply::Seek { .. }) {
         return Ok(before.clone());
     }
-    if let Some(s) = changed
-        .into_iter()
-        .rev()
-        .find(|s| s.entity_id == before.entity_id)
-    {
-        return Ok(s);
-    }
-    match home.state(&before.entity_id, Freshness::Now) {
-        Ok(Some(s)) => Ok(s),
-        Ok(None) => Ok(before.clone()),
-        Err(e) => {
-            // The command went through; report what we know rather than an error.
-            home.warn(
-                "state read after command failed",
-                &[("error", &format!("{e:?}"))],
-            );
-            Ok(before.clone())
+    let after = state_after(home, before, changed);
+    match &plan.then {
+        Some(then) => {
+            let next = directives::follow_up(then, &after)?;
+            let changed = run_calls(d, home, &next)?;
+            Ok(state_after(home, &after, changed))
         }
+        None => Ok(after),
     }
 }
 

@@ -22,11 +22,99 @@ fn responses_report_the_state_after_the_command() {
     ));
     assert_eq!(prop(&r, "Alexa.PowerController", "powerState"), "ON");
     assert_eq!(prop(&r, "Alexa.BrightnessController", "brightness"), 40);
-    // The pre-command read may be a second old; the post-command state came from the call.
+    // Planned from the cached entry (what the light is); the post-command state came
+    // from the call: on a warm host, one round trip.
     assert_eq!(
         home.reads.borrow().as_slice(),
-        &[("light.bed_light".to_string(), 1000)]
+        &[("light.bed_light".to_string(), 600_000)]
     );
+}
+
+#[test]
+fn only_value_dependent_plans_read_fresh_first() {
+    let home = FakeHome::new();
+    for (ns, name, endpoint, payload) in [
+        ("Alexa.PowerController", "TurnOn", "switch#ac", json!({})),
+        (
+            "Alexa.LockController",
+            "Lock",
+            "lock#kitchen_door",
+            json!({}),
+        ),
+        (
+            "Alexa.BrightnessController",
+            "AdjustBrightness",
+            "light#kitchen_lights",
+            json!({"brightnessDelta": 10}),
+        ),
+    ] {
+        home.reads.borrow_mut().clear();
+        home.run(&directive(ns, name, Some(endpoint), payload));
+        let reads = home.reads.borrow();
+        assert!(
+            reads.iter().all(|(_, age)| *age == 600_000),
+            "{name}: {reads:?}"
+        );
+    }
+    home.reads.borrow_mut().clear();
+    home.run(&directive(
+        "Alexa.ColorTemperatureController",
+        "IncreaseColorTemperature",
+        Some("light#kitchen_lights"),
+        json!({}),
+    ));
+    assert_eq!(
+        home.reads.borrow().last(),
+        Some(&("light.kitchen_lights".to_string(), 1000))
+    );
+}
+
+#[test]
+fn the_colour_keeps_its_own_brightness() {
+    let home = FakeHome::new();
+    let color = |r: &Value| prop(r, "Alexa.ColorController", "color");
+    let r = home.run(&directive(
+        "Alexa.ColorController",
+        "SetColor",
+        Some("light#kitchen_lights"),
+        json!({"color": {"hue": 0.0, "saturation": 1.0, "brightness": 0.5}}),
+    ));
+    assert_eq!(
+        color(&r),
+        json!({"hue": 0.0, "saturation": 1.0, "brightness": 0.5})
+    );
+    let r = home.run(&directive(
+        "Alexa.BrightnessController",
+        "SetBrightness",
+        Some("light#kitchen_lights"),
+        json!({"brightness": 20}),
+    ));
+    assert_eq!(prop(&r, "Alexa.BrightnessController", "brightness"), 20);
+    assert_eq!(color(&r)["brightness"], 0.5);
+    // Never set: 1.0, whatever the light's brightness.
+    let r = FakeHome::new().run(&directive(
+        "Alexa",
+        "ReportState",
+        Some("light#kitchen_lights"),
+        json!({}),
+    ));
+    assert_eq!(color(&r)["brightness"], 1.0);
+}
+
+#[test]
+fn stepping_the_temperature_of_an_off_light_turns_it_on_first() {
+    let home = FakeHome::new();
+    let r = home.run(&directive(
+        "Alexa.ColorTemperatureController",
+        "DecreaseColorTemperature",
+        Some("light#bed_light"),
+        json!({}),
+    ));
+    assert_eq!(prop(&r, "Alexa.PowerController", "powerState"), "ON");
+    let calls = home.calls.borrow();
+    assert_eq!(calls.len(), 2, "{calls:?}");
+    assert_eq!(calls[0].2, json!({"entity_id": "light.bed_light"}));
+    assert!(calls[1].2.get("color_temp_kelvin").is_some(), "{calls:?}");
 }
 
 #[test]

@@ -2,13 +2,17 @@
 //! component's config table and the host's log.
 
 use lee_sdk::HaError;
-use lee_sdk::bindings::lee::gateway::config as host_config;
-use lee_sdk::ha::{self, Freshness, Query, Registry, State};
+use lee_sdk::bindings::lee::gateway::{cache as host_cache, config as host_config};
+use lee_sdk::ha::{self, Freshness, Prefetch, Query, Registry, State};
 use lee_sdk::log;
 use serde_json::Value;
 
 use crate::config::Config;
 use crate::handler::Home;
+
+/// Where the component keeps Home Assistant's temperature unit, and for how long.
+const UNIT_KEY: &str = "ha/temperature_unit";
+const UNIT_TTL_MS: u32 = 3_600_000;
 
 /// Home Assistant as the host provides it.
 pub struct HostHome;
@@ -52,7 +56,14 @@ impl Home for HostHome {
     }
 
     fn temperature_unit(&self) -> Option<String> {
+        // Kept an hour in the component's cache: the host's copy of the configuration
+        // expires after five minutes, and a thermostat directive should not wait for a
+        // round trip to learn a unit system that practically never changes.
+        if let Some(unit) = self.recall(UNIT_KEY) {
+            return Some(unit);
+        }
         ha::temperature_unit(Freshness::Mapping)
+            .inspect(|unit| self.keep(UNIT_KEY, unit, UNIT_TTL_MS))
             .inspect_err(|e| {
                 log::warn(
                     "Home Assistant's unit system is unavailable; inferring it",
@@ -83,5 +94,18 @@ impl Home for HostHome {
 
     fn info(&self, message: &str, fields: &[(&str, &str)]) {
         log::info(message, fields);
+    }
+
+    fn prefetch(&self, reads: &[Prefetch], freshness: Freshness) -> Result<(), HaError> {
+        ha::prefetch(reads, freshness)
+    }
+
+    fn recall(&self, key: &str) -> Option<String> {
+        host_cache::get(key).and_then(|bytes| String::from_utf8(bytes).ok())
+    }
+
+    fn keep(&self, key: &str, value: &str, ttl_ms: u32) {
+        // Without a cache grant (or over quota) the value is not kept: callers fall back.
+        let _ = host_cache::set(key, value.as_bytes(), ttl_ms);
     }
 }

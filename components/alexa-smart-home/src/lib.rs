@@ -13,7 +13,7 @@
 //! - [`explain`]: `lee:explain-discovery`, every entity and what Discovery made of it
 //! - [`equalizer`]: EqualizerController (sound modes) on media players
 //! - [`parity`]: where Discovery differs from Home Assistant's own integration, and why
-//! - [`properties`]: state -> context properties
+//! - [`properties`]: state -> context properties; [`color`]: the colour's own brightness
 //! - [`change_report`]: state change -> ChangeReport / DoorbellPress (for `lee reporter`)
 //! - [`directives`]: directive -> service-call plan, per interface
 //! - [`errors`]: Alexa error types and Home Assistant failure mapping
@@ -26,6 +26,7 @@
 
 pub mod change_report;
 pub mod clock;
+pub mod color;
 pub mod config;
 pub mod directives;
 pub mod discovery;

@@ -208,13 +208,14 @@ pub fn properties(state: &State, device: &Device, ctx: &Ctx, at: Sample) -> Vec<
                 if let Some(hs) = state.attr("hs_color").and_then(Value::as_array) {
                     let h = hs.first().and_then(Value::as_f64).unwrap_or(0.0);
                     let s = hs.get(1).and_then(Value::as_f64).unwrap_or(0.0);
-                    let b = state.f64_attr("brightness").unwrap_or(255.0);
+                    // The colour's own brightness, not the light's: `crate::color`
+                    // puts in what Alexa last set.
                     push(
                         "color",
                         json!({
                             "hue": round3(h.clamp(0.0, 360.0)),
                             "saturation": round3((s / 100.0).clamp(0.0, 1.0)),
-                            "brightness": round3((b / 255.0).clamp(0.0, 1.0)),
+                            "brightness": crate::color::DEFAULT_BRIGHTNESS,
                         }),
                     );
                 }

@@ -279,6 +279,8 @@ pub struct FakeHome {
     pub unit: Option<String>,
     /// Report the changed entity in the call result (as HA does when state changes).
     pub report_changed: bool,
+    /// What the component kept in its host cache.
+    pub memory: RefCell<std::collections::HashMap<String, String>>,
 }
 
 impl FakeHome {
@@ -295,6 +297,7 @@ impl FakeHome {
             exposure: None,
             unit: None,
             report_changed: true,
+            memory: RefCell::default(),
         }
     }
 
@@ -323,6 +326,11 @@ impl FakeHome {
                 let mut extra = json!({});
                 if let Some(b) = data.get("brightness_pct").and_then(Value::as_f64) {
                     extra["brightness"] = json!((b * 2.55).round());
+                }
+                for key in ["hs_color", "color_temp_kelvin"] {
+                    if let Some(v) = data.get(key) {
+                        extra[key] = v.clone();
+                    }
                 }
                 let on = if domain == "cover" { "open" } else { "on" };
                 self.set(&id, on, extra);
@@ -442,6 +450,14 @@ impl Home for FakeHome {
     fn warn(&self, _: &str, _: &[(&str, &str)]) {}
 
     fn info(&self, _: &str, _: &[(&str, &str)]) {}
+
+    fn recall(&self, key: &str) -> Option<String> {
+        self.memory.borrow().get(key).cloned()
+    }
+
+    fn keep(&self, key: &str, value: &str, _: u32) {
+        self.memory.borrow_mut().insert(key.into(), value.into());
+    }
 }
 
 /// A directive event like Alexa sends.

@@ -15,6 +15,9 @@ pub enum Freshness {
     ForLookup,
     /// Registries and area mappings: up to ten minutes old.
     Mapping,
+    /// What rarely changes about an entity (its domain, supported features, ranges and
+    /// lists), to plan a command: up to ten minutes old. Never for a value.
+    Static,
     /// Any explicit bound in milliseconds.
     Within(u32),
 }
@@ -24,7 +27,7 @@ impl Freshness {
         match self {
             Freshness::Now => 0,
             Freshness::ForLookup => 60_000,
-            Freshness::Mapping => 600_000,
+            Freshness::Mapping | Freshness::Static => 600_000,
             Freshness::Within(ms) => ms,
         }
     }
@@ -198,6 +201,29 @@ fn call(
         changed: result.changed.into_iter().map(State::from_host).collect(),
         response: result.response.and_then(|r| serde_json::from_str(&r).ok()),
     })
+}
+
+/// One read [`prefetch`] makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prefetch {
+    States,
+    Registry(Registry),
+    Config,
+}
+
+/// Reads, concurrently and in one round trip, whatever of `reads` the host has no
+/// answer for within `freshness`; the reads that follow (with the same or a looser
+/// freshness) are answered from the host's cache.
+pub fn prefetch(reads: &[Prefetch], freshness: Freshness) -> Result<(), HaError> {
+    let wit: Vec<host::PrefetchRead> = reads
+        .iter()
+        .map(|r| match r {
+            Prefetch::States => host::PrefetchRead::States,
+            Prefetch::Registry(which) => host::PrefetchRead::Registry(*which),
+            Prefetch::Config => host::PrefetchRead::Config,
+        })
+        .collect();
+    host::prefetch(&wit, freshness.max_age_ms())
 }
 
 /// Renders a template.

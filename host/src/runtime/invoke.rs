@@ -51,6 +51,8 @@ pub struct InvokeTimings {
     pub instantiate: Duration,
     pub guest: Duration,
     pub ha_calls: u32,
+    /// The sequential depth of those calls (concurrent ones count once).
+    pub ha_round_trips: u32,
     pub ha_us: u64,
     /// The guest's largest linear memory.
     pub guest_memory_bytes: usize,
@@ -131,6 +133,7 @@ pub async fn invoke(
     timings.guest_memory_bytes = store.data().memory.total_bytes;
     let stats = store.data().contexts_ref().home_assistant.stats();
     timings.ha_calls = stats.calls();
+    timings.ha_round_trips = stats.round_trips();
     timings.ha_us = stats.micros();
     let report = Report {
         failed: result.is_err(),

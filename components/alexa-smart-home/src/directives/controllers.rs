@@ -1,6 +1,7 @@
 //! The generic controllers: Alexa.RangeController, ModeController, ToggleController,
 //! PercentageController and PowerLevelController, mapped per instance onto the
-//! Home Assistant service that sets the value.
+//! Home Assistant service that sets the value. A fan's speed is adjusted relatively
+//! (`fan.increase_speed`/`decrease_speed`); other Adjust* read the current value first.
 
 use lee_sdk::ha::State;
 use serde_json::{Value, json};
@@ -95,6 +96,9 @@ fn range(d: &Directive, state: &State, r: &RangeCap) -> Result<Plan, AlexaError>
             let value = in_range(number(&d.payload, "rangeValue")?, r.min, r.max)?;
             range_set(state, r, snap(r, value))
         }
+        "AdjustRangeValue" if relative_fan(r) => {
+            Ok(fan_step(state, number(&d.payload, "rangeValueDelta")?))
+        }
         "AdjustRangeValue" => {
             let delta = number(&d.payload, "rangeValueDelta")?;
             let current = range_value(state, &r.instance).unwrap_or(r.min);
@@ -175,8 +179,29 @@ fn fan_percentage(state: &State, value: f64) -> Plan {
     }
 }
 
-fn current_percentage(state: &State) -> f64 {
-    range_value(state, "fan.percentage").unwrap_or(0.0)
+/// A fan's speed range Home Assistant can step itself (`fan.increase_speed` /
+/// `decrease_speed` with `percentage_step`; 0 turns it off): no read first.
+pub fn relative_fan(r: &RangeCap) -> bool {
+    r.instance == "fan.percentage" && r.precision < 100.0
+}
+
+/// Moves a fan's speed by `delta` percent, relative to whatever it is now.
+fn fan_step(state: &State, delta: f64) -> Plan {
+    let step = delta.abs().round().min(100.0);
+    if step == 0.0 {
+        return Plan::many(Vec::new());
+    }
+    let service = if delta > 0.0 {
+        "increase_speed"
+    } else {
+        "decrease_speed"
+    };
+    Plan::one(call(
+        "fan",
+        service,
+        state,
+        json!({"percentage_step": step}),
+    ))
 }
 
 pub fn plan(d: &Directive, state: &State, device: &Device) -> Result<Plan, AlexaError> {
@@ -197,24 +222,18 @@ pub fn plan(d: &Directive, state: &State, device: &Device) -> Result<Plan, Alexa
             state,
             in_range(number(p, "percentage")?, 0.0, 100.0)?,
         )),
-        (Some(Cap::Percentage), "AdjustPercentage") => {
-            let delta = in_range(number(p, "percentageDelta")?, -100.0, 100.0)?;
-            Ok(fan_percentage(
-                state,
-                (current_percentage(state) + delta).clamp(0.0, 100.0),
-            ))
-        }
+        (Some(Cap::Percentage), "AdjustPercentage") => Ok(fan_step(
+            state,
+            in_range(number(p, "percentageDelta")?, -100.0, 100.0)?,
+        )),
         (Some(Cap::PowerLevel), "SetPowerLevel") => Ok(fan_percentage(
             state,
             in_range(number(p, "powerLevel")?, 0.0, 100.0)?,
         )),
-        (Some(Cap::PowerLevel), "AdjustPowerLevel") => {
-            let delta = in_range(number(p, "powerLevelDelta")?, -100.0, 100.0)?;
-            Ok(fan_percentage(
-                state,
-                (current_percentage(state) + delta).clamp(0.0, 100.0),
-            ))
-        }
+        (Some(Cap::PowerLevel), "AdjustPowerLevel") => Ok(fan_step(
+            state,
+            in_range(number(p, "powerLevelDelta")?, -100.0, 100.0)?,
+        )),
         _ => Err(unknown(d)),
     }
 }

@@ -1,15 +1,18 @@
 //! Alexa.BrightnessController, ColorController and ColorTemperatureController for
 //! lights. Setting brightness, colour or colour temperature turns an off light on
-//! (`light.turn_on` does both), as Alexa specifies.
+//! (`light.turn_on` does both), as Alexa specifies. AdjustBrightness is Home Assistant's
+//! relative `brightness_step_pct`; stepping the colour temperature needs the current
+//! one (Home Assistant has no relative colour temperature), so it is planned from a
+//! fresh read, or, for a light that is off, after turning it on.
 
 use lee_sdk::ha::State;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use super::plan::{Plan, call, in_range, number, unknown};
+use super::plan::{Plan, Then, call, in_range, number, unknown};
 use crate::errors::AlexaError;
 use crate::message::Directive;
 use crate::model::Attrs;
-use crate::properties::{brightness_percent, color_temp_kelvin};
+use crate::properties::color_temp_kelvin;
 
 /// Alexa's named white temperatures (warm white .. cool white), used for Increase/Decrease.
 const WHITE_STEPS: [f64; 6] = [2200.0, 2700.0, 3000.0, 4000.0, 5500.0, 7000.0];
@@ -28,7 +31,8 @@ fn brightness_call(state: &State, percent: f64) -> Plan {
     }
 }
 
-fn kelvin_limits(state: &State) -> (f64, f64) {
+/// The device's colour temperature range.
+pub fn kelvin_limits(state: &State) -> (f64, f64) {
     let min = state.f64_attr("min_color_temp_kelvin").unwrap_or(2000.0);
     let max = state
         .f64_attr("max_color_temp_kelvin")
@@ -39,7 +43,8 @@ fn kelvin_limits(state: &State) -> (f64, f64) {
 
 fn kelvin_call(state: &State, kelvin: f64) -> Plan {
     let (min, max) = kelvin_limits(state);
-    // Alexa names temperatures ("warm white") the light may not reach: use the nearest.
+    // Alexa names temperatures ("warm white") the light may not reach: use the nearest;
+    // the response reports what the light took.
     let kelvin = kelvin.clamp(min, max).round();
     Plan::one(call(
         "light",
@@ -49,22 +54,32 @@ fn kelvin_call(state: &State, kelvin: f64) -> Plan {
     ))
 }
 
-/// The next named white above (or below) `current`.
-pub fn step_kelvin(current: f64, warmer: bool) -> f64 {
-    if warmer {
+/// The next named white below (`warmer`) or above `current`; past the last named white,
+/// the device's own minimum or maximum. Always within `min..=max`.
+pub fn step_kelvin(current: f64, warmer: bool, min: f64, max: f64) -> f64 {
+    let next = if warmer {
         WHITE_STEPS
             .iter()
             .rev()
             .find(|k| **k < current - 1.0)
             .copied()
-            .unwrap_or(WHITE_STEPS[0])
+            .unwrap_or(min)
     } else {
         WHITE_STEPS
             .iter()
             .find(|k| **k > current + 1.0)
             .copied()
-            .unwrap_or(WHITE_STEPS[WHITE_STEPS.len() - 1])
-    }
+            .unwrap_or(max)
+    };
+    next.clamp(min, max)
+}
+
+/// Increase/DecreaseColorTemperature from the light's current temperature.
+pub fn step_plan(state: &State, warmer: bool) -> Plan {
+    let (min, max) = kelvin_limits(state);
+    // A light in colour mode reports no temperature: step from the middle of its range.
+    let current = color_temp_kelvin(state).unwrap_or((min + max) / 2.0);
+    kelvin_call(state, step_kelvin(current, warmer, min, max))
 }
 
 pub fn plan(d: &Directive, state: &State) -> Result<Plan, AlexaError> {
@@ -75,9 +90,15 @@ pub fn plan(d: &Directive, state: &State) -> Result<Plan, AlexaError> {
             Ok(brightness_call(state, value))
         }
         "AdjustBrightness" => {
+            // Home Assistant steps from the light's brightness itself (0 when off; 0 or
+            // below turns it off): no read first.
             let delta = in_range(number(p, "brightnessDelta")?, -100.0, 100.0)?;
-            let current = f64::from(u8::try_from(brightness_percent(state)).unwrap_or(0));
-            Ok(brightness_call(state, current + delta))
+            Ok(Plan::one(call(
+                "light",
+                "turn_on",
+                state,
+                json!({"brightness_step_pct": delta.round()}),
+            )))
         }
         "SetColor" => {
             let color = p
@@ -85,13 +106,8 @@ pub fn plan(d: &Directive, state: &State) -> Result<Plan, AlexaError> {
                 .ok_or_else(|| AlexaError::invalid_value("payload.color is missing"))?;
             let hue = in_range(number(color, "hue")?, 0.0, 360.0)?;
             let saturation = in_range(number(color, "saturation")?, 0.0, 1.0)?;
-            let mut data = json!({"hs_color": [round2(hue), round2(saturation * 100.0)]});
-            if let Some(b) = color.get("brightness").and_then(Value::as_f64)
-                && state.state != "on"
-                && b > 0.0
-            {
-                data["brightness_pct"] = json!((b.clamp(0.0, 1.0) * 100.0).round());
-            }
+            // The colour's brightness is its own (crate::color), not the light's.
+            let data = json!({"hs_color": [round2(hue), round2(saturation * 100.0)]});
             Ok(Plan::one(call("light", "turn_on", state, data)))
         }
         "SetColorTemperature" => {
@@ -99,9 +115,14 @@ pub fn plan(d: &Directive, state: &State) -> Result<Plan, AlexaError> {
             Ok(kelvin_call(state, kelvin))
         }
         "IncreaseColorTemperature" | "DecreaseColorTemperature" => {
-            let current = color_temp_kelvin(state).unwrap_or(4000.0);
             let warmer = d.name == "DecreaseColorTemperature";
-            Ok(kelvin_call(state, step_kelvin(current, warmer)))
+            if state.state != "on" {
+                // Turn it on, then step from the temperature it comes back with.
+                let mut plan = Plan::one(call("light", "turn_on", state, json!({})));
+                plan.then = Some(Then::StepKelvin { warmer });
+                return Ok(plan);
+            }
+            Ok(step_plan(state, warmer))
         }
         _ => Err(unknown(d)),
     }

@@ -29,11 +29,21 @@ pub enum Reply {
     Seek { position_ms: i64 },
 }
 
+/// A second step planned from the state the first calls left.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Then {
+    /// Step the colour temperature (warmer or cooler) from the one the light came back
+    /// on with (Increase/DecreaseColorTemperature on a light that was off).
+    StepKelvin { warmer: bool },
+}
+
 /// What a directive needs done.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
     pub calls: Vec<ServiceCall>,
     pub reply: Reply,
+    /// Planned after `calls`, from the entity's state they left.
+    pub then: Option<Then>,
     /// The error to answer when Home Assistant refuses the call (HTTP 400, or the 500 it
     /// answers for a service that raised, e.g. on a wrong alarm code); `None` maps
     /// those to INVALID_VALUE / INTERNAL_ERROR.
@@ -49,6 +59,7 @@ impl Plan {
         Self {
             calls,
             reply: Reply::Response,
+            then: None,
             on_refused: None,
         }
     }

@@ -83,8 +83,8 @@ fn brightness_set_adjust_and_range() {
         data,
         json!({"entity_id": "light.bed_light", "brightness_pct": 40.0})
     );
-    // 180/255 = 71 %, -80 -> 0 -> off.
-    let (svc, _) = only(
+    // Home Assistant steps the brightness itself (and turns the light off at 0).
+    let (svc, data) = only(
         plan_for(
             directive(
                 "Alexa.BrightnessController",
@@ -96,7 +96,8 @@ fn brightness_set_adjust_and_range() {
         )
         .expect("plan"),
     );
-    assert_eq!(svc, "light.turn_off");
+    assert_eq!(svc, "light.turn_on");
+    assert_eq!(data["brightness_step_pct"], json!(-80.0));
     let err = plan_for(
         directive(
             "Alexa.BrightnessController",
@@ -136,8 +137,8 @@ fn color_and_temperature() {
         .expect("plan"),
     );
     assert_eq!(data["hs_color"], json!([350.5, 71.38]));
-    // The off light comes on at the colour's brightness.
-    assert_eq!(data["brightness_pct"], json!(65.0));
+    // The colour's brightness is its own, not the light's.
+    assert_eq!(data.get("brightness_pct"), None);
     let (_, data) = only(
         plan_for(
             directive(
@@ -151,9 +152,28 @@ fn color_and_temperature() {
         .expect("plan"),
     );
     assert_eq!(data["color_temp_kelvin"], json!(6535.0));
-    assert_eq!(light::step_kelvin(2700.0, false), 3000.0);
-    assert_eq!(light::step_kelvin(2700.0, true), 2200.0);
-    assert_eq!(light::step_kelvin(7000.0, false), 7000.0);
+    let (min, max) = (2000.0, 6535.0);
+    assert_eq!(light::step_kelvin(2700.0, false, min, max), 3000.0);
+    assert_eq!(light::step_kelvin(2700.0, true, min, max), 2200.0);
+    // Past the named whites: toward the device's own limits, clamped there.
+    assert_eq!(light::step_kelvin(2200.0, true, min, max), 2000.0);
+    assert_eq!(light::step_kelvin(2000.0, true, min, max), 2000.0);
+    assert_eq!(light::step_kelvin(5500.0, false, min, max), 6535.0);
+    assert_eq!(light::step_kelvin(6535.0, false, min, max), 6535.0);
+    // An off light is turned on first; the step is planned from what it comes back with.
+    let p = plan_for(
+        directive(
+            "Alexa.ColorTemperatureController",
+            "DecreaseColorTemperature",
+            Some("light#bed_light"),
+            json!({}),
+        ),
+        "light.bed_light",
+    )
+    .expect("plan");
+    assert_eq!(p.then, Some(Then::StepKelvin { warmer: true }));
+    assert_eq!(p.calls.len(), 1);
+    assert_eq!(p.calls[0].data, json!({"entity_id": "light.bed_light"}));
 }
 
 #[test]

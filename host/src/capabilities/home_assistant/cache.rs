@@ -1,6 +1,8 @@
 //! Read caches for Home Assistant data. Every read names the oldest answer it accepts
-//! (`max_age`); the cache's own TTLs (states 60 s, registries 300 s, templates/mappings
-//! 600 s) cap that. States are kept per entity so a service call can refresh exactly the
+//! (`max_age`); the cache's own TTLs (states 600 s, registries 300 s, templates/mappings
+//! 600 s) cap that. States live that long for reads that use only what rarely changes
+//! (an entity's domain, features and ranges, to plan a command); reads of values ask
+//! for seconds or for "now". States are kept per entity so a service call can refresh exactly the
 //! entities it changed; the full list is served only while it is complete and fresh.
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -12,7 +14,7 @@ use serde_json::{Value, json};
 use super::states::State;
 use crate::ttl_map::{Capacity, Overflow, TtlMap};
 
-pub const STATES_TTL: Duration = Duration::from_secs(60);
+pub const STATES_TTL: Duration = Duration::from_secs(600);
 pub const REGISTRY_TTL: Duration = Duration::from_secs(300);
 pub const MAPPING_TTL: Duration = Duration::from_secs(600);
 
@@ -112,6 +114,15 @@ impl HaCache {
         self.count(result)
     }
 
+    /// Is a complete listing no older than `max_age` cached? (Not counted as a hit.)
+    pub fn has_all_states(&self, max_age: Duration) -> bool {
+        let table = lock(&self.states);
+        table.listing.as_ref().is_some_and(|(at, order)| {
+            at.elapsed() <= max_age.min(STATES_TTL)
+                && order.iter().all(|id| table.by_entity.peek(id).is_some())
+        })
+    }
+
     pub fn store_all_states(&self, states: &[Arc<State>]) {
         let mut table = lock(&self.states);
         table.by_entity.clear();
@@ -173,6 +184,11 @@ impl HaCache {
     pub fn registry(&self, key: &str, max_age: Duration) -> Option<Arc<Listing>> {
         let result = lock(&self.registries).get(key, max_age).cloned();
         self.count(result)
+    }
+
+    /// Is this registry-like listing cached within `max_age`? (Not counted as a hit.)
+    pub fn has_registry(&self, key: &str, max_age: Duration) -> bool {
+        lock(&self.registries).get(key, max_age).is_some()
     }
 
     pub fn store_registry(&self, key: &str, value: Arc<Listing>) {

@@ -3,6 +3,7 @@
 //! ([`CallContext`]), the round trips it counts ([`CallStats`]) and the circuit breaker
 //! it passes, once per call ([`guarded`]).
 
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
@@ -11,12 +12,22 @@ use super::error::HaError;
 use crate::aws::xray;
 use crate::settings::Secret;
 
-/// Real round trips to Home Assistant during one invocation (`--timings`, metrics), and
-/// the X-Ray subsegment they hang under when the invocation is sampled.
+/// Most finished calls one invocation remembers for the round-trip depth (an
+/// invocation makes a handful; a runaway one is still counted, by its calls).
+const MAX_TRACKED: usize = 256;
+
+/// Real round trips to Home Assistant during one invocation (`--timings`, metrics):
+/// how many calls, how long they took, and how many of them had to wait for another
+/// (the sequential depth: calls made concurrently count once); and the X-Ray
+/// subsegment they hang under when the invocation is sampled.
 #[derive(Debug, Default)]
 pub struct CallStats {
     calls: AtomicU32,
     micros: AtomicU64,
+    /// Each finished call's end and its depth (1 + the deepest call that had finished
+    /// when it started).
+    finished: Mutex<Vec<(Instant, u32)>>,
+    depth: AtomicU32,
     trace: Option<xray::Parent>,
 }
 
@@ -36,13 +47,39 @@ impl CallStats {
             .map(|parent| parent.begin(xray::HOME_ASSISTANT))
     }
 
+    /// One call (a REST attempt, a websocket session) that just finished after `elapsed`.
     pub fn record(&self, elapsed: Duration) {
         self.calls.fetch_add(1, Relaxed);
         self.micros.fetch_add(elapsed.as_micros() as u64, Relaxed);
+        let now = Instant::now();
+        let started = now.checked_sub(elapsed).unwrap_or(now);
+        let mut finished = self.finished.lock().unwrap_or_else(|p| p.into_inner());
+        let before = finished
+            .iter()
+            .filter(|(end, _)| *end <= started)
+            .map(|(_, depth)| *depth)
+            .max()
+            .unwrap_or(0);
+        let depth = if finished.len() < MAX_TRACKED {
+            before + 1
+        } else {
+            // Untracked: assume it waited for everything before it.
+            self.depth.load(Relaxed) + 1
+        };
+        if finished.len() < MAX_TRACKED {
+            finished.push((now, depth));
+        }
+        self.depth.fetch_max(depth, Relaxed);
     }
 
     pub fn calls(&self) -> u32 {
         self.calls.load(Relaxed)
+    }
+
+    /// The sequential depth of the calls: the longest chain of calls each of which
+    /// started after the one before it had finished. Concurrent calls count once.
+    pub fn round_trips(&self) -> u32 {
+        self.depth.load(Relaxed)
     }
 
     /// Total time spent waiting for Home Assistant.
@@ -153,6 +190,19 @@ mod tests {
 
     async fn call(breaker: &CircuitBreaker, verdict: Verdict, feed: Feed) -> Result<(), HaError> {
         guarded(breaker, feed, async { ((), verdict) }).await
+    }
+
+    #[test]
+    fn round_trips_count_concurrent_calls_once() {
+        let stats = CallStats::default();
+        // Two calls in flight together (both started before either finished) ...
+        stats.record(Duration::from_millis(30));
+        stats.record(Duration::from_millis(30));
+        assert_eq!((stats.calls(), stats.round_trips()), (2, 1));
+        // ... then one that started after they finished.
+        std::thread::sleep(Duration::from_millis(5));
+        stats.record(Duration::from_millis(1));
+        assert_eq!((stats.calls(), stats.round_trips()), (3, 2));
     }
 
     #[tokio::test]

@@ -10,7 +10,7 @@ use std::time::Duration;
 use super::call::{CallContext, CallStats, Feed};
 use super::error::HaError;
 use super::grant::HaGrant;
-use super::home::{HomeAssistant, Registry};
+use super::home::{HomeAssistant, Prefetch, Registry};
 use super::states::{State, StateQuery};
 use crate::bindings::gateway::home_assistant::{
     self as wit, EntityState, HaError as WitHaError, ServiceResult,
@@ -29,6 +29,8 @@ pub struct HaCtx {
     grant: Arc<HaGrant>,
     scope: Arc<Scope>,
     stats: CallStats,
+    /// The reads this invocation's prefetch could not make, with why.
+    failed: Vec<(Prefetch, HaError)>,
 }
 
 impl HaCtx {
@@ -38,6 +40,7 @@ impl HaCtx {
             grant,
             stats: CallStats::traced(scope.trace.clone()),
             scope,
+            failed: Vec::new(),
         }
     }
 
@@ -74,6 +77,14 @@ impl HaCtx {
             &format!("read_states ({what})"),
         )
     }
+
+    /// The error `read` failed with in this invocation's prefetch, if it did.
+    fn prefetch_failed(&self, read: Prefetch) -> Result<(), WitHaError> {
+        match self.failed.iter().find(|(r, _)| *r == read) {
+            Some((_, e)) => Err(e.clone().into()),
+            None => Ok(()),
+        }
+    }
 }
 
 fn to_wit(state: &State) -> EntityState {
@@ -103,6 +114,7 @@ fn max_age(ms: u32) -> Duration {
 impl wit::Host for HaCtx {
     async fn get_states(&mut self, max_age_ms: u32) -> Result<Vec<EntityState>, WitHaError> {
         self.require_read("get-states")?;
+        self.prefetch_failed(Prefetch::States)?;
         let states = self.home.states(self.call()?, max_age(max_age_ms)).await?;
         Ok(states.iter().map(|s| to_wit(s)).collect())
     }
@@ -113,6 +125,7 @@ impl wit::Host for HaCtx {
         max_age_ms: u32,
     ) -> Result<Vec<EntityState>, WitHaError> {
         self.require_read("get-states-of")?;
+        self.prefetch_failed(Prefetch::States)?;
         let sizes = [
             query.domains.len(),
             query.entity_ids.len(),
@@ -222,6 +235,7 @@ impl wit::Host for HaCtx {
         max_age_ms: u32,
     ) -> Result<String, WitHaError> {
         self.require_read("list-registry")?;
+        self.prefetch_failed(Prefetch::Registry(registry(which)))?;
         Ok(self
             .home
             .registry(self.call()?, registry(which), max_age(max_age_ms))
@@ -235,6 +249,7 @@ impl wit::Host for HaCtx {
         max_age_ms: u32,
     ) -> Result<String, WitHaError> {
         self.require_read("list-registry-of")?;
+        self.prefetch_failed(Prefetch::Registry(registry(which)))?;
         if fields.len() > MAX_QUERY_ITEMS {
             return Err(WitHaError::BadRequest(format!(
                 "a registry query names at most {MAX_QUERY_ITEMS} fields"
@@ -248,6 +263,7 @@ impl wit::Host for HaCtx {
 
     async fn get_config(&mut self, max_age_ms: u32) -> Result<String, WitHaError> {
         self.require_read("get-config")?;
+        self.prefetch_failed(Prefetch::Config)?;
         Ok(self
             .home
             .core_config(self.call()?, max_age(max_age_ms))
@@ -260,6 +276,35 @@ impl wit::Host for HaCtx {
             .home
             .registry(self.call()?, Registry::Exposure, max_age(max_age_ms))
             .await?)
+    }
+
+    async fn prefetch(
+        &mut self,
+        reads: Vec<wit::PrefetchRead>,
+        max_age_ms: u32,
+    ) -> Result<(), WitHaError> {
+        self.require_read("prefetch")?;
+        let reads: Vec<Prefetch> = reads
+            .into_iter()
+            .take(MAX_QUERY_ITEMS)
+            .map(|read| match read {
+                wit::PrefetchRead::States => Prefetch::States,
+                wit::PrefetchRead::Registry(which) => Prefetch::Registry(registry(which)),
+                wit::PrefetchRead::Config => Prefetch::Config,
+            })
+            .collect();
+        let failed = self
+            .home
+            .prefetch(self.call()?, &reads, max_age(max_age_ms))
+            .await;
+        let first = failed.first().map(|(_, e)| e.clone());
+        // A read that just failed fails again at once in this invocation, instead of
+        // costing a second round trip (or a second timeout) when the component reads it.
+        self.failed.extend(failed);
+        match first {
+            Some(e) => Err(e.into()),
+            None => Ok(()),
+        }
     }
 
     async fn converse(

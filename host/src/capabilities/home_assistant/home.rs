@@ -6,6 +6,7 @@
 //! capability except on the wire.
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use reqwest::Method;
@@ -25,6 +26,10 @@ use super::tls;
 use super::tokens::AcceptedTokens;
 use super::websocket;
 use crate::settings::{Secret, Settings, without_userinfo};
+
+#[path = "prefetch.rs"]
+mod prefetch;
+pub use prefetch::Prefetch;
 
 /// Cache key of `GET /api/config` among the registry-like listings.
 const CORE_CONFIG_KEY: &str = "api/config";
@@ -74,6 +79,8 @@ pub struct HomeAssistant {
     configured_token: ConfiguredToken,
     cache: HaCache,
     accepted: AcceptedTokens,
+    /// A cold-start warm-up ran or is running (at most one per process).
+    warmed: AtomicBool,
 }
 
 /// Entity ids a service call targets (`entity_id` as string, comma list or array, top
@@ -135,6 +142,7 @@ impl HomeAssistant {
             configured_token: ConfiguredToken::new(settings),
             cache: HaCache::default(),
             accepted: AcceptedTokens::default(),
+            warmed: AtomicBool::new(false),
         })
     }
 
@@ -470,34 +478,6 @@ impl HomeAssistant {
         // Assist may have changed anything.
         self.cache.invalidate_after_write(None);
         Ok(String::from_utf8_lossy(&bytes).into_owned())
-    }
-
-    /// Cold-start warm-up with the configured token (states, registries and the core
-    /// configuration, concurrently), within `budget`. Without a configured token there is
-    /// nothing to warm with.
-    pub async fn warm_up(&self, budget: Duration) {
-        let Some(token) = self.configured_token.ensure(budget).await else {
-            return;
-        };
-        let stats = CallStats::default();
-        let ctx = CallContext {
-            token,
-            deadline: Instant::now() + budget,
-            stats: &stats,
-            breaker: Feed::SuccessOnly,
-        };
-        let (states, registries, config) = tokio::join!(
-            self.states(ctx, Duration::ZERO),
-            self.fetch_registries(ctx, &[Registry::Entity, Registry::Area, Registry::Device]),
-            self.core_config(ctx, Duration::ZERO)
-        );
-        if let Err(e) = states
-            .map(|_| ())
-            .and(config.map(|_| ()))
-            .and(registries.map(|_| ()))
-        {
-            tracing::warn!(error = %e, "cache warm-up failed; continuing cold");
-        }
     }
 
     /// Reachability for the health event: does Home Assistant answer `GET /api/` with
