@@ -12,7 +12,7 @@
 
 use serde_json::{Value, json};
 
-use crate::handler::Home;
+use crate::home::Home;
 
 /// What a colour reports when Alexa never set its brightness.
 pub const DEFAULT_BRIGHTNESS: f64 = 1.0;

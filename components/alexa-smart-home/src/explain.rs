@@ -13,7 +13,8 @@ use serde_json::{Value, json};
 
 use crate::config::Exposure;
 use crate::discovery::{self, MAX_ENDPOINTS, Outcome};
-use crate::handler::{Home, discovery_context};
+use crate::handler::discovery_context;
+use crate::home::Home;
 use crate::interfaces;
 use crate::model::Attrs;
 use crate::parity;

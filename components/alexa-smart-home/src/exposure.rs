@@ -18,7 +18,7 @@ use serde::Deserialize;
 
 use crate::config::{Config, Exposure};
 use crate::discovery::{self, Registry, RegistryEntry};
-use crate::handler::Home;
+use crate::home::Home;
 
 /// The device registry fields a label exposure reads.
 pub const DEVICE_FIELDS: &[&str] = &["id", "labels"];
@@ -146,97 +146,4 @@ fn add_device_labels(
             .extend(labels.iter().filter(|l| !own.contains(*l)).cloned());
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use serde_json::{Value, json};
-
-    use crate::config::Exposure;
-    use crate::test_support::{FakeHome, directive};
-
-    fn discover(home: &FakeHome) -> Value {
-        home.run(&json!({"directive": {
-            "header": {"namespace": "Alexa.Discovery", "name": "Discover",
-                       "payloadVersion": "3", "messageId": "m"},
-            "payload": {"scope": {"type": "BearerToken", "token": "tok"}}
-        }}))
-    }
-
-    fn ids(out: &Value) -> Vec<String> {
-        out["event"]["payload"]["endpoints"]
-            .as_array()
-            .unwrap_or(&Vec::new())
-            .iter()
-            .filter_map(|e| e["endpointId"].as_str().map(str::to_string))
-            .collect()
-    }
-
-    fn settings() -> Value {
-        json!({"exposed_entities": {
-            "light.bed_light": {"conversation": true, "cloud.alexa": false},
-            "light.kitchen_lights": {"conversation": false, "cloud.alexa": true},
-            "switch.ac": {"conversation": true},
-            "light.ceiling_lights": {}
-        }})
-    }
-
-    #[test]
-    fn assist_follows_home_assistants_expose_toggles() {
-        let mut home = FakeHome::new();
-        home.config.exposure = Exposure::Assist;
-        home.exposure = Some(settings());
-        assert_eq!(ids(&discover(&home)), ["light#bed_light", "switch#ac"]);
-        let refused = home.run(&directive(
-            "Alexa.PowerController",
-            "TurnOn",
-            Some("light#kitchen_lights"),
-            json!({}),
-        ));
-        assert_eq!(refused["event"]["payload"]["type"], "NO_SUCH_ENDPOINT");
-    }
-
-    #[test]
-    fn alexa_follows_the_cloud_alexa_setting() {
-        let mut home = FakeHome::new();
-        home.config.exposure = Exposure::Alexa;
-        home.exposure = Some(settings());
-        assert_eq!(ids(&discover(&home)), ["light#kitchen_lights"]);
-    }
-
-    #[test]
-    fn unreadable_settings_are_an_error_not_an_empty_home() {
-        let mut home = FakeHome::new();
-        home.config.exposure = Exposure::Assist;
-        home.exposure = None;
-        let out = discover(&home);
-        assert_eq!(out["event"]["header"]["name"], "ErrorResponse", "{out}");
-        let message = out["event"]["payload"]["message"].as_str().unwrap_or("");
-        assert!(message.contains("administrator"), "{message}");
-    }
-
-    #[test]
-    fn a_device_label_exposes_the_devices_entities() {
-        let mut home = FakeHome::new();
-        home.config.exposure = Exposure::Label("alexa".into());
-        home.registry = vec![
-            json!({"entity_id": "light.bed_light", "device_id": "d1"}),
-            json!({"entity_id": "light.kitchen_lights", "device_id": "d2", "labels": ["alexa"]}),
-            json!({"entity_id": "light.ceiling_lights", "device_id": "d2"}),
-        ];
-        home.devices = vec![
-            json!({"id": "d1", "labels": ["alexa"]}),
-            json!({"id": "d2", "labels": ["kitchen"]}),
-        ];
-        assert_eq!(
-            ids(&discover(&home)),
-            ["light#bed_light", "light#kitchen_lights"]
-        );
-    }
-
-    #[test]
-    fn listing_parse_errors_name_the_command() {
-        let e = super::exposed_to("[]", "conversation").unwrap_err();
-        assert!(e.contains("expose_entity/list"), "{e}");
-    }
 }

@@ -8,7 +8,7 @@ use lee_sdk::log;
 use serde_json::Value;
 
 use crate::config::Config;
-use crate::handler::Home;
+use crate::home::Home;
 
 /// Where the component keeps Home Assistant's temperature unit, and for how long.
 const UNIT_KEY: &str = "ha/temperature_unit";

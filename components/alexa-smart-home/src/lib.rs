@@ -36,6 +36,7 @@ pub mod explain;
 pub mod exposure;
 pub mod features;
 pub mod handler;
+pub mod home;
 pub mod host;
 pub mod instances;
 pub mod interfaces;
@@ -48,6 +49,10 @@ pub mod wire;
 
 #[cfg(test)]
 mod directive_schema_tests;
+#[cfg(test)]
+mod equalizer_tests;
+#[cfg(test)]
+mod exposure_tests;
 #[cfg(test)]
 mod schema_tests;
 #[cfg(test)]

@@ -257,7 +257,8 @@ use lee_sdk::HaError;
 use lee_sdk::ha::Freshness;
 
 use crate::config::Config;
-use crate::handler::{Home, handle};
+use crate::handler::handle;
+use crate::home::Home;
 use crate::message::Directive;
 
 /// An in-memory Home Assistant: service calls are recorded and, for a few services,

@@ -221,3 +221,32 @@ pub fn plan(d: &Directive, state: &State, device: &Device) -> Result<Plan, Alexa
         _ => Err(unknown(d)),
     }
 }
+
+/// SetMode -> `media_player.select_sound_mode` with the player's own spelling of the
+/// mode; bands are not offered, so their directives are refused.
+pub fn equalizer(d: &Directive, state: &State, modes: &[&'static str]) -> Result<Plan, AlexaError> {
+    if d.name != "SetMode" {
+        return Err(unknown(d));
+    }
+    let wanted = string(&d.payload, "mode")?;
+    let mode = crate::equalizer::alexa_mode(wanted)
+        .filter(|m| modes.contains(m))
+        .ok_or_else(|| {
+            AlexaError::invalid_value(format!(
+                "{wanted} is not an equalizer mode of {} ({})",
+                state.entity_id,
+                modes.join(", ")
+            ))
+        })?;
+    let sound_mode = state
+        .list_attr("sound_mode_list")
+        .into_iter()
+        .find(|m| crate::equalizer::alexa_mode(m) == Some(mode))
+        .ok_or_else(|| AlexaError::invalid_value(format!("{mode} is not available")))?;
+    Ok(Plan::one(call(
+        "media_player",
+        "select_sound_mode",
+        state,
+        json!({"sound_mode": sound_mode}),
+    )))
+}

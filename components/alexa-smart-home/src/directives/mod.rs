@@ -115,7 +115,7 @@ pub fn plan(d: &Directive, state: &State, device: &Device, ctx: &Ctx) -> Result<
             security::plan(d, state, device)
         }
         "Alexa.EqualizerController" => match device.cap(&d.namespace, None) {
-            Some(crate::model::Cap::Equalizer { modes }) => crate::equalizer::plan(d, state, modes),
+            Some(crate::model::Cap::Equalizer { modes }) => media::equalizer(d, state, modes),
             _ => Err(plan::unknown(d)),
         },
         other => Err(AlexaError::invalid_directive(format!(

@@ -10,7 +10,8 @@ use std::time::Duration;
 use super::call::{CallContext, CallStats, Feed};
 use super::error::HaError;
 use super::grant::HaGrant;
-use super::home::{HomeAssistant, Prefetch, Registry};
+use super::home::prefetch::Prefetch;
+use super::home::{HomeAssistant, Registry};
 use super::states::{State, StateQuery};
 use crate::bindings::gateway::home_assistant::{
     self as wit, EntityState, HaError as WitHaError, ServiceResult,

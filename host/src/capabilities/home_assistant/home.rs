@@ -28,8 +28,7 @@ use super::websocket;
 use crate::settings::{Secret, Settings, without_userinfo};
 
 #[path = "prefetch.rs"]
-mod prefetch;
-pub use prefetch::Prefetch;
+pub mod prefetch;
 
 /// Cache key of `GET /api/config` among the registry-like listings.
 const CORE_CONFIG_KEY: &str = "api/config";
