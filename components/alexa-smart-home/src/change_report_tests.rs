@@ -228,11 +228,7 @@ fn discovery_proactively_reported_follows_accept_grant() {
     ] {
         let mut home = FakeHome::new();
         home.config.accept_grant = mode;
-        let out = home.run(&json!({"directive": {
-            "header": {"namespace": "Alexa.Discovery", "name": "Discover",
-                       "payloadVersion": "3", "messageId": "m"},
-            "payload": {"scope": {"type": "BearerToken", "token": "tok"}}
-        }}));
+        let out = home.discover();
         assert_valid(&out);
         let mut seen = 0;
         for endpoint in out["event"]["payload"]["endpoints"]
@@ -273,11 +269,7 @@ fn label_exposure_lists_controls_and_reports_only_labelled_entities() {
         json!({"entity_id": "light.kitchen_lights", "labels": ["kitchen"]}),
         json!({"entity_id": "light.ceiling_lights", "labels": ["alexa"], "hidden_by": "user"}),
     ];
-    let out = home.run(&json!({"directive": {
-        "header": {"namespace": "Alexa.Discovery", "name": "Discover",
-                   "payloadVersion": "3", "messageId": "m"},
-        "payload": {"scope": {"type": "BearerToken", "token": "tok"}}
-    }}));
+    let out = home.discover();
     let ids: Vec<&str> = out["event"]["payload"]["endpoints"]
         .as_array()
         .expect("endpoints")
@@ -321,10 +313,6 @@ fn exposure_values() {
     assert_eq!(Exposure::parse(" alexa "), Exposure::Alexa);
     let mut home = FakeHome::new();
     home.config.exposure = Exposure::parse("bogus");
-    let out = home.run(&json!({"directive": {
-        "header": {"namespace": "Alexa.Discovery", "name": "Discover",
-                   "payloadVersion": "3", "messageId": "m"},
-        "payload": {"scope": {"type": "BearerToken", "token": "tok"}}
-    }}));
+    let out = home.discover();
     assert_eq!(out["event"]["payload"]["endpoints"], json!([]));
 }

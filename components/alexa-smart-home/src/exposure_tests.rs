@@ -5,14 +5,6 @@ use serde_json::{Value, json};
 use crate::config::Exposure;
 use crate::test_support::{FakeHome, directive};
 
-fn discover(home: &FakeHome) -> Value {
-    home.run(&json!({"directive": {
-        "header": {"namespace": "Alexa.Discovery", "name": "Discover",
-                   "payloadVersion": "3", "messageId": "m"},
-        "payload": {"scope": {"type": "BearerToken", "token": "tok"}}
-    }}))
-}
-
 fn ids(out: &Value) -> Vec<String> {
     out["event"]["payload"]["endpoints"]
         .as_array()
@@ -36,7 +28,7 @@ fn assist_follows_home_assistants_expose_toggles() {
     let mut home = FakeHome::new();
     home.config.exposure = Exposure::Assist;
     home.exposure = Some(settings());
-    assert_eq!(ids(&discover(&home)), ["light#bed_light", "switch#ac"]);
+    assert_eq!(ids(&home.discover()), ["light#bed_light", "switch#ac"]);
     let refused = home.run(&directive(
         "Alexa.PowerController",
         "TurnOn",
@@ -51,7 +43,7 @@ fn alexa_follows_the_cloud_alexa_setting() {
     let mut home = FakeHome::new();
     home.config.exposure = Exposure::Alexa;
     home.exposure = Some(settings());
-    assert_eq!(ids(&discover(&home)), ["light#kitchen_lights"]);
+    assert_eq!(ids(&home.discover()), ["light#kitchen_lights"]);
 }
 
 #[test]
@@ -59,7 +51,7 @@ fn unreadable_settings_are_an_error_not_an_empty_home() {
     let mut home = FakeHome::new();
     home.config.exposure = Exposure::Assist;
     home.exposure = None;
-    let out = discover(&home);
+    let out = home.discover();
     assert_eq!(out["event"]["header"]["name"], "ErrorResponse", "{out}");
     let message = out["event"]["payload"]["message"].as_str().unwrap_or("");
     assert!(message.contains("administrator"), "{message}");
@@ -79,7 +71,7 @@ fn a_device_label_exposes_the_devices_entities() {
         json!({"id": "d2", "labels": ["kitchen"]}),
     ];
     assert_eq!(
-        ids(&discover(&home)),
+        ids(&home.discover()),
         ["light#bed_light", "light#kitchen_lights"]
     );
 }

@@ -358,6 +358,15 @@ impl FakeHome {
     }
 
     /// Runs one directive through the handler.
+    /// A Discovery directive (with a bearer token) through the handler.
+    pub fn discover(&self) -> Value {
+        self.run(&json!({"directive": {
+            "header": {"namespace": "Alexa.Discovery", "name": "Discover",
+                       "payloadVersion": "3", "messageId": "m"},
+            "payload": {"scope": {"type": "BearerToken", "token": "tok"}}
+        }}))
+    }
+
     pub fn run(&self, event: &Value) -> Value {
         let d = Directive::parse(&event.to_string()).expect("a directive");
         serde_json::from_str(&handle(&d, self)).expect("the handler answers JSON")

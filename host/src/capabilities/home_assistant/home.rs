@@ -33,8 +33,7 @@ pub mod prefetch;
 /// Cache key of `GET /api/config` among the registry-like listings.
 const CORE_CONFIG_KEY: &str = "api/config";
 
-/// The registries the websocket API lists, and the exposure settings (not a registry,
-/// but read, cached and invalidated the same way).
+/// The websocket API's registries, and the exposure settings (read and cached alike).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Registry {
     Entity,
