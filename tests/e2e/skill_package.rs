@@ -2,19 +2,27 @@
 //! skill: `skill.json` has what the ASK CLI and SMAPI require of a manifest (publishing
 //! information per locale, `apis.smartHome` with payload version 3 and `apis.custom`, both
 //! with per-region endpoints NA/EU/FE on Lambda ARNs of the right AWS region), every
-//! interaction model in `interactionModels/custom/` is for a manifest locale and is well
-//! formed (slots typed, sample utterances naming only declared slots, no duplicates,
-//! custom slot types with values) with every intent and slot the contract names, every
-//! intent of every model — plus the requests every skill receives — is routed by a
-//! component in `components/lee.toml`, and the account linking request of each region
-//! (`account-linking/<region>/account-linking.json`, for `ask smapi
-//! update-account-linking-info`) carries Home Assistant's OAuth values.
+//! manifest locale (en-US, en-GB, de-DE) has an interaction model in
+//! `interactionModels/custom/` whose example phrases are its sample utterances, every
+//! model is well formed and has en-US's intents, slots and slot types (checked in
+//! `skill_package/models.rs`), every intent of every model — plus the requests every
+//! skill receives — is routed by a component in `components/lee.toml`, and the account
+//! linking request of each region (`account-linking/<region>/account-linking.json`, for
+//! `ask smapi update-account-linking-info`) carries Home Assistant's OAuth values.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use lee::runtime::manifest::Manifest;
 use lee_e2e::repo_root;
 use serde_json::Value;
+
+#[path = "skill_package/models.rs"]
+mod models;
+
+use models::{
+    LAUNCH_PHRASES, REFERENCE, check_against_reference, check_model, language, language_model,
+    model_locales, said_fits_a_sample, samples,
+};
 
 fn read_json(relative: &str) -> Value {
     let path = repo_root().join(relative);
@@ -23,31 +31,8 @@ fn read_json(relative: &str) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
 }
 
-fn language_model(locale: &str) -> Value {
-    read_json(&format!(
-        "skill-package/interactionModels/custom/{locale}.json"
-    ))["interactionModel"]["languageModel"]
-        .clone()
-}
-
-/// The locales that have a custom interaction model (file names in interactionModels/custom).
-fn model_locales() -> Vec<String> {
-    let dir = repo_root().join("skill-package/interactionModels/custom");
-    let mut locales: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .filter_map(|entry| {
-            let name = entry.ok()?.file_name().into_string().ok()?;
-            name.strip_suffix(".json").map(str::to_string)
-        })
-        .collect();
-    locales.sort();
-    locales
-}
-
 /// The manifest's locales (the minimum).
 const LOCALES: &[&str] = &["de-DE", "en-GB", "en-US"];
-/// Manifest locales whose custom interaction model is a follow-up (Smart Home needs none).
-const MODEL_FOLLOW_UP: &[&str] = &["de-DE"];
 /// Alexa region -> the AWS region its endpoint must be in.
 const REGIONS: &[(&str, &str)] = &[
     ("NA", "us-east-1"),
@@ -59,38 +44,6 @@ const CLIENT_IDS: &[(&str, &str)] = &[
     ("NA", "https://pitangui.amazon.com/"),
     ("EU", "https://layla.amazon.com/"),
     ("FE", "https://alexa.amazon.co.jp/"),
-];
-
-/// Intent -> slots, as the product contract names them.
-const CONTRACT: &[(&str, &[&str])] = &[
-    ("TalkToHomeAssistant", &["Query"]),
-    ("ControlArea", &["AreaName", "Action", "DeviceType"]),
-    ("ListAreas", &[]),
-    ("ActivateScene", &["SceneName"]),
-    ("SetInputHelper", &["HelperName", "HelperValue"]),
-    ("GetInputHelper", &["HelperName"]),
-    ("MakeAnnouncement", &["Message", "Target"]),
-    ("SendNotification", &["Message"]),
-    ("CreatePersistentNotification", &["Message"]),
-    ("DismissNotifications", &[]),
-    ("ManageTimer", &["TimerAction", "TimerName", "Duration"]),
-    ("TimerStatus", &["TimerName"]),
-    ("TurnOnDevice", &["DeviceName"]),
-    ("TurnOffDevice", &["DeviceName"]),
-    ("GetDeviceState", &["DeviceName"]),
-    ("GetSensorValue", &["SensorType", "Location"]),
-    ("SetClimate", &["Location", "Temperature", "Mode"]),
-    ("GetWeather", &["Day"]),
-    ("RunScript", &["ScriptName"]),
-    ("TriggerAutomation", &["AutomationName"]),
-    ("EnableAutomation", &["AutomationName"]),
-    ("DisableAutomation", &["AutomationName"]),
-    ("ListAutomations", &[]),
-    ("AMAZON.HelpIntent", &[]),
-    ("AMAZON.StopIntent", &[]),
-    ("AMAZON.CancelIntent", &[]),
-    ("AMAZON.FallbackIntent", &[]),
-    ("AMAZON.NavigateHomeIntent", &[]),
 ];
 
 /// Request types every custom skill receives besides intents.
@@ -215,61 +168,45 @@ fn skill_manifest_is_an_ask_cli_multi_capability_skill_json() {
         assert!(privacy[field].is_boolean(), "privacyAndCompliance.{field}");
     }
 
-    // Locales: a custom model for each, except the documented follow-ups; no model for
-    // a locale the manifest does not publish.
+    // Locales: a custom model for each published locale, none for another.
     let models = model_locales();
-    for locale in LOCALES {
-        let has_model = models.iter().any(|m| m == locale);
-        assert_eq!(
-            has_model,
-            !MODEL_FOLLOW_UP.contains(locale),
-            "{locale}: interaction model present = {has_model}"
-        );
-    }
-    for locale in &models {
-        assert!(
-            LOCALES.contains(&locale.as_str()),
-            "model for unpublished {locale}"
-        );
-    }
+    assert_eq!(models, LOCALES, "one interaction model per manifest locale");
 
-    // Each example phrase of a locale with a model is a sample utterance of it.
+    // Each example phrase opens the skill with its invocation name or hands it a request
+    // that is a sample utterance, in the launch phrases of the locale's language.
     for locale in &models {
         let model = language_model(locale);
         let invocation = model["invocationName"].as_str().unwrap_or_default();
-        assert!(
-            !invocation.is_empty() && invocation == invocation.to_lowercase(),
-            "{locale}: {invocation:?}"
-        );
-        let samples: Vec<String> = model["intents"]
-            .as_array()
-            .unwrap()
+        let samples = samples(&model);
+        let (_, opens, requests) = LAUNCH_PHRASES
             .iter()
-            .flat_map(|i| i["samples"].as_array().cloned().unwrap_or_default())
-            .filter_map(|s| s.as_str().map(str::to_string))
-            .collect();
+            .find(|(lang, _, _)| *lang == language(locale))
+            .unwrap_or_else(|| panic!("{locale}: no launch phrases known for its language"));
         for phrase in locales[locale.as_str()]["examplePhrases"]
             .as_array()
             .unwrap()
         {
-            let phrase = phrase.as_str().unwrap().to_lowercase();
-            let Some(rest) = phrase
-                .strip_prefix("alexa, ask ")
-                .and_then(|r| r.strip_prefix(invocation))
-                .and_then(|r| r.strip_prefix(" to "))
-            else {
-                assert_eq!(phrase, format!("alexa, open {invocation}"), "{locale}");
-                continue;
+            let text = phrase.as_str().unwrap().to_lowercase();
+            let Some(rest) = text.strip_prefix("alexa, ") else {
+                panic!("{locale}: {text:?} does not start with the wake word");
             };
-            let said: Vec<&str> = rest.split(' ').collect();
-            // A slot may stand for one or more words; literal words must match.
-            let fits = samples.iter().any(|sample| {
-                let words: Vec<&str> = sample.split(' ').collect();
-                fits_words(&words, &said)
-            });
+            // Commas and colons are for the reader; Alexa hears words.
+            let rest: String = rest.chars().filter(|c| !matches!(c, ',' | ':')).collect();
+            let fill = |form: &str| form.replace("{inv}", invocation);
+            if opens.iter().any(|form| rest == fill(form)) {
+                continue;
+            }
+            let said = requests
+                .iter()
+                .find_map(|form| rest.strip_prefix(&fill(form)))
+                .unwrap_or_else(|| {
+                    panic!(
+                        "{locale}: {text:?} neither opens {invocation:?} nor passes it a request"
+                    )
+                });
             assert!(
-                fits,
-                "{locale}: example phrase {phrase:?} matches no sample utterance"
+                said_fits_a_sample(&samples, said),
+                "{locale}: example phrase {text:?} matches no sample utterance"
             );
         }
     }
@@ -293,130 +230,94 @@ fn lambda_region<'a>(uri: &'a Value, what: &str) -> &'a str {
     parts[3]
 }
 
-fn fits_words(pattern: &[&str], said: &[&str]) -> bool {
-    match pattern.split_first() {
-        None => said.is_empty(),
-        Some((word, rest)) if word.starts_with('{') => {
-            (1..=said.len()).any(|n| fits_words(rest, &said[n..]))
-        }
-        Some((word, rest)) => said.first() == Some(word) && fits_words(rest, &said[1..]),
-    }
-}
-
 #[test]
 fn every_interaction_model_is_well_formed_and_names_the_contract() {
     let locales = model_locales();
-    assert!(
-        locales.iter().any(|l| l == "en-US") && locales.iter().any(|l| l == "en-GB"),
-        "{locales:?}"
-    );
-    let mut invocations = BTreeSet::new();
+    assert!(locales.iter().any(|l| l == REFERENCE), "{locales:?}");
+    let reference = language_model(REFERENCE);
+    // One invocation name per language: a user of en-GB says what a user of en-US says.
+    let mut invocations: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for locale in &locales {
-        check_model(locale, &language_model(locale));
-        invocations.insert(
-            language_model(locale)["invocationName"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string(),
-        );
+        let model = language_model(locale);
+        check_model(locale, &model);
+        check_against_reference(locale, &model, &reference);
+        invocations
+            .entry(language(locale).to_string())
+            .or_default()
+            .insert(
+                model["invocationName"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            );
     }
-    assert_eq!(invocations.len(), 1, "one invocation name: {invocations:?}");
+    for (language, names) in &invocations {
+        assert_eq!(names.len(), 1, "{language}: one invocation name: {names:?}");
+    }
 }
 
-fn check_model(locale: &str, model: &Value) {
-    let types: BTreeMap<String, usize> = model["types"]
-        .as_array()
-        .expect("types")
-        .iter()
-        .map(|t| {
-            let values = t["values"].as_array().map(Vec::len).unwrap_or(0);
-            (t["name"].as_str().unwrap().to_string(), values)
-        })
-        .collect();
-    for (name, values) in &types {
-        assert!(
-            *values > 0,
-            "{locale}: slot type {name} has no sample values"
-        );
-    }
-    let mut intents: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let mut seen: BTreeMap<String, String> = BTreeMap::new();
-    let mut used_types = BTreeSet::new();
-    for intent in model["intents"].as_array().expect("intents") {
-        let name = intent["name"].as_str().expect("intent name").to_string();
-        let slots: BTreeMap<String, String> = intent["slots"]
+/// The checks themselves: each refuses a model broken in the way it looks for.
+#[test]
+fn the_model_checks_refuse_broken_models() {
+    let reference = language_model(REFERENCE);
+    let refused = |what: &str, break_it: &dyn Fn(&mut Value)| {
+        let mut model = reference.clone();
+        break_it(&mut model);
+        let result = std::panic::catch_unwind(|| {
+            check_model("en-ZZ", &model);
+            check_against_reference("en-ZZ", &model, &reference);
+        });
+        assert!(result.is_err(), "a model with {what} passed the checks");
+    };
+    let intent = |model: &mut Value, name: &str| -> usize {
+        model["intents"]
             .as_array()
-            .cloned()
-            .unwrap_or_default()
+            .unwrap()
             .iter()
-            .map(|s| {
-                (
-                    s["name"].as_str().unwrap().to_string(),
-                    s["type"].as_str().unwrap().to_string(),
-                )
-            })
-            .collect();
-        for (slot, kind) in &slots {
-            assert!(
-                kind.starts_with("AMAZON.") || types.contains_key(kind),
-                "{locale}: {name}.{slot} has undefined type {kind}"
-            );
-            used_types.insert(kind.clone());
-        }
-        let samples = intent["samples"].as_array().cloned().unwrap_or_default();
-        if !name.starts_with("AMAZON.") {
-            assert!(
-                samples.len() >= 3,
-                "{locale}: {name} needs sample utterances"
-            );
-        }
-        for sample in samples {
-            let sample = sample.as_str().expect("sample").to_string();
-            let mut literal = sample.clone();
-            for part in sample.split('{').skip(1) {
-                let slot = part.split('}').next().unwrap_or_default();
-                assert!(
-                    slots.contains_key(slot),
-                    "{locale}: {name}: {sample:?} names undeclared slot {slot}"
-                );
-                literal = literal.replace(&format!("{{{slot}}}"), "");
-            }
-            assert!(
-                literal
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c == ' ' || c == '\''),
-                "{locale}: {name}: {sample:?} must be lower-case words without digits or punctuation"
-            );
-            if let Some(other) = seen.insert(sample.clone(), name.clone()) {
-                panic!("{locale}: {sample:?} is a sample of both {other} and {name}");
-            }
-        }
-        assert!(
-            intents
-                .insert(name.clone(), slots.keys().cloned().collect())
-                .is_none(),
-            "{locale}: intent {name} twice"
-        );
-    }
-    for kind in types.keys() {
-        assert!(
-            used_types.contains(kind),
-            "{locale}: slot type {kind} is unused"
-        );
-    }
-    for (name, slots) in CONTRACT {
-        let found = intents
-            .get(*name)
-            .unwrap_or_else(|| panic!("{locale}: the model lacks intent {name}"));
-        let mut expected: Vec<String> = slots.iter().map(|s| s.to_string()).collect();
-        expected.sort();
-        assert_eq!(found, &expected, "{locale}: slots of {name}");
-    }
-    assert_eq!(
-        intents.len(),
-        CONTRACT.len(),
-        "{locale}: intents outside the contract: {intents:?}"
-    );
+            .position(|i| i["name"] == name)
+            .unwrap()
+    };
+    refused("an undeclared slot in a sample", &|m| {
+        let i = intent(m, "ListAreas");
+        m["intents"][i]["samples"][0] = "list the {Room}".into();
+    });
+    refused("a sample of two intents", &|m| {
+        let i = intent(m, "ListAreas");
+        let j = intent(m, "ListAutomations");
+        let sample = m["intents"][j]["samples"][0].clone();
+        m["intents"][i]["samples"][0] = sample;
+    });
+    refused("a digit in a sample", &|m| {
+        let i = intent(m, "ListAreas");
+        m["intents"][i]["samples"][0] = "list 2 areas".into();
+    });
+    refused("a missing intent", &|m| {
+        let i = intent(m, "GetWeather");
+        m["intents"].as_array_mut().unwrap().remove(i);
+    });
+    refused("a slot of another type", &|m| {
+        let i = intent(m, "GetWeather");
+        m["intents"][i]["slots"][0]["type"] = "AMAZON.NUMBER".into();
+    });
+    refused("a translated keyword value", &|m| {
+        let types = m["types"].as_array_mut().unwrap();
+        let t = types
+            .iter_mut()
+            .find(|t| t["name"] == "AREA_ACTION")
+            .unwrap();
+        t["values"][0]["name"]["value"] = "an".into();
+    });
+    refused("a synonym twice in a type", &|m| {
+        let types = m["types"].as_array_mut().unwrap();
+        let t = types
+            .iter_mut()
+            .find(|t| t["name"] == "AREA_ACTION")
+            .unwrap();
+        t["values"][1]["name"]["synonyms"][0] = "turn on".into();
+    });
+    refused("a launch word in the invocation name", &|m| {
+        m["invocationName"] = "open home".into();
+    });
 }
 
 #[test]
