@@ -119,14 +119,16 @@ cmd_build() {
 cmd_test() {
     EXTENSION_TESTS="$ROOT/target/test-components" cmd_build "${TEST_COMPONENTS[@]}"
     stage_test_components
-    # tests/e2e/package.rs runs both packages' bootstraps (arm64 under qemu-aarch64).
-    deploy/package.sh --qemu
     say "cargo fmt --check"
     cargo fmt --all -- --check
     say "cfn-lint on deploy/template.yaml (and its self-test on broken copies)"
     deploy/cfn-lint.sh
     say "cargo clippy -D warnings"
     cargo clippy --release --workspace --all-targets -- -D warnings
+    say "cargo clippy -D warnings on the Lambda bootstrap's code (no compiler feature)"
+    cargo clippy --release -p lee --no-default-features --lib --bins -- -D warnings
+    # tests/e2e/package.rs runs both packages' bootstraps (arm64 under qemu-aarch64).
+    deploy/package.sh --qemu
     start_test_homes
     say "unit and end-to-end tests"
     set -a

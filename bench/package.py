@@ -7,12 +7,17 @@ DIR holds `bootstrap` and `components/` (an unpacked package, or a build laid ou
 same way); ZIP is the package zip whose sizes are reported. For every variant it prints
   - bootstrap bytes, zip bytes, the bootstrap's and the components' compressed bytes;
   - cold `bootstrap invoke EVENT` (fresh process per run): wall time from spawn to exit,
-    lee's own init/total (`--timings`) and peak RSS (wait4), median of --runs;
+    lee's own init/total (`--timings`), median of --runs; and its peak RSS, from GNU
+    time's %M (median of 5 runs under /usr/bin/time; wait4 from this script would
+    report Python's own high-water mark, which a spawned child inherits across exec);
   - cold Lambda mode: a fresh `bootstrap` against a minimal local Runtime API on
     127.0.0.1 that hands out one event: spawn -> answer posted, and the process's peak
-    RSS at that point (wait4 after it is stopped), median of --runs.
+    RSS at that point (VmHWM of /proc/PID/status, read before it is stopped), median of
+    --runs.
 Events: Alexa ReportState, Alexa Discovery (demo home), health. Runs of the variants are
-interleaved (A, B, A, B, ...) so a busy machine slows them alike. Needs the demo Home
+interleaved (A, B, A, B, ...) so a busy machine slows them alike; all invoke runs of an
+event come before its Lambda runs, and each stopped Lambda process gets a pause, so Home
+Assistant is not still serving the previous process's warm-up when the next one starts. Needs the demo Home
 Assistant (tests/ha/ha.sh start; reads target/ha/ha.env). Only native bootstraps run; an
 arm64 package is sized only (timing under qemu is no figure).
 """
@@ -62,7 +67,7 @@ def cold_invoke(directory, event, env):
         env,
         file_actions=[(os.POSIX_SPAWN_OPEN, 1, out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600),
                       (os.POSIX_SPAWN_OPEN, 2, err, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)])
-    _, status, usage = os.wait4(pid, 0)
+    _, status = os.waitpid(pid, 0)
     wall = (time.perf_counter() - start) * 1000
     if status != 0:
         sys.exit(f"{directory}: invoke {event} failed: {open(err).read()[-2000:]}")
@@ -70,7 +75,31 @@ def cold_invoke(directory, event, env):
     if "error" in answer or answer.get("event", {}).get("header", {}).get("name") == "ErrorResponse":
         sys.exit(f"{directory}: {event} answered an error: {json.dumps(answer)[:500]}")
     timings = next(json.loads(l) for l in open(err) if '"total_us"' in l)
-    return wall, usage.ru_maxrss / 1024, timings
+    return wall, timings
+
+
+def invoke_peak_rss(directory, event, env):
+    """Peak RSS in MiB of a cold `bootstrap invoke`, by GNU time (a C parent: the
+    high-water mark is the bootstrap's own)."""
+    report = "/tmp/lee-bench-package.rss"
+    samples = []
+    for _ in range(5):
+        done = subprocess.run(
+            ["/usr/bin/time", "-f", "%M", "-o", report, os.path.join(directory, "bootstrap"),
+             "invoke", os.path.join(ROOT, event), "--components", os.path.join(directory, "components")],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if done.returncode != 0:
+            sys.exit(f"{directory}: invoke {event} under /usr/bin/time failed ({done.returncode})")
+        samples.append(int(open(report).read().split()[-1]) / 1024)
+    return statistics.median(samples)
+
+
+def vm_hwm_mib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 class RuntimeApi(http.server.ThreadingHTTPServer):
@@ -78,6 +107,9 @@ class RuntimeApi(http.server.ThreadingHTTPServer):
     answer arrived; a second /next waits until the process is stopped."""
 
     daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        pass  # the bootstrap is killed mid-request on purpose
 
     def __init__(self, event):
         super().__init__(("127.0.0.1", 0), Handler)
@@ -147,8 +179,9 @@ def cold_lambda(directory, event, env):
     pid = os.posix_spawn(os.path.join(directory, "bootstrap"), ["bootstrap"], lambda_env,
                          file_actions=[(os.POSIX_SPAWN_DUP2, devnull, 1), (os.POSIX_SPAWN_DUP2, devnull, 2)])
     answered = api.answered.wait(20)
+    peak = vm_hwm_mib(pid)
     os.kill(pid, signal.SIGKILL)
-    _, _, usage = os.wait4(pid, 0)
+    os.waitpid(pid, 0)
     os.close(devnull)
     api.shutdown()
     api.server_close()
@@ -157,7 +190,8 @@ def cold_lambda(directory, event, env):
     path, body = api.answer
     if "/error" in path or '"ErrorResponse"' in body:
         sys.exit(f"{directory}: Lambda mode answered an error for {event}: {body[:500]}")
-    return (api.answered_at - start) * 1000, usage.ru_maxrss / 1024
+    time.sleep(0.3)  # let Home Assistant finish the stopped process's warm-up
+    return (api.answered_at - start) * 1000, peak
 
 
 def main():
@@ -192,15 +226,18 @@ def main():
                    for name, _ in runnable}
         for _ in range(runs):
             for name, directory in runnable:
-                wall, rss, timings = cold_invoke(directory, event, env)
+                wall, timings = cold_invoke(directory, event, env)
                 r = results[name]
                 r["wall"].append(wall)
-                r["rss"].append(rss)
                 r["init"].append(timings["init_us"] / 1000)
                 r["total"].append(timings["total_us"] / 1000)
+        for name, directory in runnable:
+            results[name]["rss"].append(invoke_peak_rss(directory, event, env))
+        for _ in range(runs):
+            for name, directory in runnable:
                 answer_ms, lambda_rss = cold_lambda(directory, event, env)
-                r["lambda"].append(answer_ms)
-                r["lambda_rss"].append(lambda_rss)
+                results[name]["lambda"].append(answer_ms)
+                results[name]["lambda_rss"].append(lambda_rss)
         for name, r in results.items():
             med = lambda key: round(statistics.median(r[key]), 2)
             print(json.dumps({

@@ -257,7 +257,8 @@ fn answers_in_lambda_mode(label: &str, command: Command) -> LambdaRun {
         .expect("Home Assistant turned the kitchen lights on");
 
     let health = body("req-health");
-    assert_eq!(health["status"], "ok", "{label}: {health}");
+    assert_eq!(health["lee"]["status"], "ok", "{label}: {health}");
+    assert_eq!(health["runtime"]["load_failures"], 0, "{label}: {health}");
     run
 }
 
