@@ -5,9 +5,12 @@
 #                         assemble dist/ (dist/lee + dist/components/ with lee.toml), and
 #                         the Python and JavaScript extensions into dist/extensions/
 #   ./build.sh test       fmt check, cfn-lint on deploy/template.yaml, clippy -D warnings,
-#                         unit tests, end-to-end tests
-#                         against a real Home Assistant on 127.0.0.1 (installed on demand)
-#   ./build.sh package    dist/lee-lambda.zip (bootstrap + components/) for provided.al2023
+#                         the packages (with qemu-user for the arm64 one), unit tests,
+#                         end-to-end tests against a real Home Assistant on 127.0.0.1
+#                         (installed on demand)
+#   ./build.sh package    dist/lee-lambda-arm64.zip and dist/lee-lambda-x86_64.zip (lean
+#                         bootstrap + components/ precompiled for that target) for
+#                         provided.al2023 (deploy/package.sh)
 #   ./build.sh demo       start the test Home Assistant and run examples/*.json through lee
 #   ./build.sh bench      criterion benchmarks, the big-home and fault tables, then the WAN
 #                         bench (bench/wan.py: lee vs the docs Lambda over an emulated
@@ -122,6 +125,10 @@ cmd_test() {
     deploy/cfn-lint.sh
     say "cargo clippy -D warnings"
     cargo clippy --release --workspace --all-targets -- -D warnings
+    say "cargo clippy -D warnings on the Lambda bootstrap's code (no compiler feature)"
+    cargo clippy --release -p lee --no-default-features --lib --bins -- -D warnings
+    # tests/e2e/package.rs runs both packages' bootstraps (arm64 under qemu-aarch64).
+    deploy/package.sh --qemu
     start_test_homes
     say "unit and end-to-end tests"
     set -a
@@ -133,19 +140,7 @@ cmd_test() {
 
 cmd_package() {
     cmd_build
-    say "packaging dist/lee-lambda.zip"
-    local stage="$ROOT/target/package"
-    rm -rf "$stage" "$DIST/lee-lambda.zip"
-    mkdir -p "$stage"
-    # Symbols only help local debugging; the shipped bootstrap is 25% smaller without.
-    if command -v strip >/dev/null; then
-        strip -o "$stage/bootstrap" "$DIST/lee"
-    else
-        cp "$DIST/lee" "$stage/bootstrap"
-    fi
-    cp -r "$DIST/components" "$stage/components"
-    (cd "$stage" && zip -q -r -X "$DIST/lee-lambda.zip" bootstrap components)
-    ls -l "$DIST/lee-lambda.zip" >&2
+    deploy/package.sh
 }
 
 cmd_demo() {

@@ -13,7 +13,7 @@ use crate::capabilities::{Capabilities, Init, MetricsSink};
 use crate::event::Event;
 use crate::gateway::Gateway;
 use crate::runtime::engine;
-use crate::runtime::loader::{self, blake3_hex, sha256_hex};
+use crate::runtime::loader;
 use crate::runtime::manifest::Manifest;
 use crate::settings::Settings;
 
@@ -58,8 +58,14 @@ pub enum Command {
         #[arg(long)]
         status: bool,
     },
-    /// Compile every component's .wasm to .cwasm and record sha256 values in the manifest.
-    Precompile { dir: PathBuf },
+    /// Compile every component's .wasm to .cwasm for a target (baseline CPU) and record
+    /// sha256, blake3, the target and the engine's compatibility hash in the manifest.
+    Precompile {
+        dir: PathBuf,
+        /// aarch64-unknown-linux-gnu or x86_64-unknown-linux-gnu (default: this lee's).
+        #[arg(long)]
+        target: Option<String>,
+    },
     /// A new extension component from a template: folder, WIT, build script, manifest entry.
     New {
         /// Component id (lower-case letters, digits, '-'); also the folder's name.
@@ -158,9 +164,9 @@ pub async fn run(cli: Cli, process_start: Instant) -> anyhow::Result<i32> {
             let dir = components_dir(components, &settings);
             crate::reporter::run(settings, &dir, status).await
         }
-        Command::Precompile { dir } => {
+        Command::Precompile { dir, target } => {
             crate::logging::init("warn");
-            precompile(&dir)?;
+            precompile(&dir, target.as_deref())?;
             Ok(0)
         }
         Command::New {
@@ -236,72 +242,17 @@ async fn invoke(
     }
 }
 
-/// Compiles `.wasm` artifacts to `.cwasm` for this engine and records every sha256
-/// (a canary's too).
-pub fn precompile(dir: &Path) -> anyhow::Result<()> {
-    let mut manifest = Manifest::load_unchecked(dir)?;
-    let engine = wasmtime::Engine::new(&engine::engine_config())?;
-    let keys = manifest.host.trusted_keys.clone();
-    for entry in &mut manifest.components {
-        precompile_entry(&engine, dir, &keys, entry)?;
-        if let Some(mut variant) = crate::runtime::canary::variant_entry(entry) {
-            precompile_entry(&engine, dir, &keys, &mut variant)?;
-            if let Some(canary) = &mut entry.canary {
-                (canary.file, canary.sha256) = (variant.file, variant.sha256);
-            }
-        }
-    }
-    manifest.save()?;
-    Ok(())
+#[cfg(feature = "compiler")]
+fn precompile(dir: &Path, target: Option<&str>) -> anyhow::Result<()> {
+    crate::runtime::precompile::precompile(dir, target)
 }
 
-fn precompile_entry(
-    engine: &wasmtime::Engine,
-    dir: &Path,
-    keys: &[crate::runtime::signature::TrustedKey],
-    entry: &mut crate::runtime::manifest::ComponentEntry,
-) -> anyhow::Result<()> {
-    let current = dir.join(&entry.file);
-    let source = if current.extension().is_some_and(|e| e == "wasm") {
-        current.clone()
-    } else {
-        current.with_extension("wasm")
-    };
-    if source.is_file() {
-        let bytes = std::fs::read(&source)?;
-        crate::runtime::signature::check_before_compile(keys, entry, &source, &bytes)?;
-        let component = wasmtime::component::Component::new(engine, &bytes)
-            .map_err(|e| anyhow::anyhow!("{}: not a valid component: {e}", source.display()))?;
-        let compiled = component.serialize()?;
-        let target = source.with_extension("cwasm");
-        std::fs::write(&target, &compiled)?;
-        // Same relative place as the source (`sub/x.wasm` -> `sub/x.cwasm`).
-        entry.file = Path::new(&entry.file)
-            .with_extension("cwasm")
-            .to_string_lossy()
-            .into_owned();
-        entry.sha256 = Some(sha256_hex(&compiled));
-        entry.blake3 = Some(blake3_hex(&compiled));
-        eprintln!(
-            "precompiled {} -> {} ({} bytes)",
-            source.display(),
-            target.display(),
-            compiled.len()
-        );
-    } else if current.is_file() {
-        let bytes = std::fs::read(&current)?;
-        entry.sha256 = Some(sha256_hex(&bytes));
-        entry.blake3 = Some(blake3_hex(&bytes));
-        eprintln!("recorded sha256 and blake3 of {}", current.display());
-    } else {
-        anyhow::bail!(
-            "component {}: neither {} nor {} exists",
-            entry.id,
-            current.display(),
-            source.display()
-        );
-    }
-    Ok(())
+#[cfg(not(feature = "compiler"))]
+fn precompile(_dir: &Path, _target: Option<&str>) -> anyhow::Result<()> {
+    anyhow::bail!(
+        "this lee is the Lambda bootstrap, built without the compiler: run `lee precompile` \
+         with the full lee CLI (./build.sh builds dist/lee)"
+    )
 }
 
 /// Prints the components and their state; returns 0 when everything is consistent.

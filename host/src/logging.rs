@@ -1,5 +1,7 @@
 //! Structured JSON logs on stderr (CloudWatch in Lambda). `LEE_LOG` sets the filter
-//! (tracing-subscriber syntax); the default is `info` in Lambda, `warn` for the CLI, and
+//! (`target=level` directives, comma-separated, as tracing-subscriber's `Targets` parses
+//! them: no span or field filters, which would bring a regex engine into the Lambda
+//! bootstrap); the default is `info` in Lambda, `warn` for the CLI, and
 //! `debug` when `DEBUG=true`. Inside a Lambda invocation every line carries
 //! `span.request_id` and `span.trace_id` ([`crate::lambda`]).
 //!
@@ -8,7 +10,9 @@
 //! hyper/h2/reqwest can show headers, and the Lambda runtime client can show the event
 //! (an account-linking token). Their warnings and errors still come through.
 
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 /// Targets that may log a token below `info`.
 const SECRET_BEARING: &[&str] = &[
@@ -46,17 +50,27 @@ pub fn directives(requested: Option<&str>, default_level: &str) -> String {
 
 pub fn init(default_level: &str) {
     let requested = std::env::var("LEE_LOG").ok();
-    let filter = EnvFilter::try_new(directives(requested.as_deref(), default_level))
-        .unwrap_or_else(|_| EnvFilter::new(directives(None, default_level)));
-    let _ = tracing_subscriber::fmt()
+    let filter = filter(requested.as_deref(), default_level);
+    let format = tracing_subscriber::fmt::layer()
         .json()
         // The innermost span's fields: in Lambda, the invocation's request and trace ids.
         .with_current_span(true)
         .with_span_list(false)
         .with_target(false)
-        .with_writer(std::io::stderr)
-        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = tracing_subscriber::registry()
+        .with(format)
+        .with(filter)
         .try_init();
+}
+
+/// The operator's filter with the secret-bearing targets pinned; an unparsable one falls
+/// back to the default level (with the same pins).
+fn filter(requested: Option<&str>, default_level: &str) -> Targets {
+    directives(requested, default_level)
+        .parse()
+        .or_else(|_| directives(None, default_level).parse())
+        .unwrap_or_else(|_| Targets::new().with_default(tracing::Level::INFO))
 }
 
 #[cfg(test)]
@@ -79,6 +93,20 @@ mod tests {
             "{d}"
         );
         assert!(directives(Some(" "), "warn").starts_with("warn,"));
-        assert!(EnvFilter::try_new(directives(None, "info")).is_ok());
+        assert!(directives(None, "info").parse::<Targets>().is_ok());
+    }
+
+    #[test]
+    fn the_filter_keeps_secret_bearing_targets_at_info() {
+        use tracing::Level;
+        let f = filter(Some("trace,tungstenite=trace"), "warn");
+        assert!(f.would_enable("lee::home", &Level::TRACE));
+        assert!(!f.would_enable("tungstenite::protocol", &Level::DEBUG));
+        assert!(f.would_enable("tungstenite::protocol", &Level::INFO));
+        // Not a directive: the default level, still with the pins.
+        let f = filter(Some("lee=[span{x=1}]"), "warn");
+        assert!(f.would_enable("lee", &Level::WARN));
+        assert!(!f.would_enable("lee", &Level::INFO));
+        assert!(!f.would_enable("hyper", &Level::DEBUG));
     }
 }

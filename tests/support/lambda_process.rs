@@ -73,12 +73,22 @@ pub fn run_lambda_held(
     events: Vec<(String, Value, Duration)>,
     timeout: Duration,
 ) -> LambdaRun {
+    let mut command = Command::new(lee_binary());
+    command.arg("lambda").arg("--components").arg(components);
+    run_lambda_command(command, env, events, timeout)
+}
+
+/// [`run_lambda_held`] for any program that speaks the Runtime API (a packaged
+/// `bootstrap`, or one under `qemu-aarch64`), given with its arguments.
+pub fn run_lambda_command(
+    mut command: Command,
+    env: &[(&str, &str)],
+    events: Vec<(String, Value, Duration)>,
+    timeout: Duration,
+) -> LambdaRun {
     let expected = events.len();
     let api = RuntimeApi::start_held(events);
-    let mut child = Command::new(lee_binary())
-        .arg("lambda")
-        .arg("--components")
-        .arg(components)
+    let mut child = command
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("AWS_LAMBDA_RUNTIME_API", format!("127.0.0.1:{}", api.port))
@@ -91,7 +101,7 @@ pub fn run_lambda_held(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("spawn lee lambda");
+        .unwrap_or_else(|e| panic!("spawn {command:?}: {e}"));
     // Drained while it runs: a full pipe would stop the process mid-event.
     let stdout = drain(child.stdout.take().expect("stdout"));
     let stderr = drain(child.stderr.take().expect("stderr"));

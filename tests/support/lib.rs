@@ -7,6 +7,7 @@
 
 pub mod alexa;
 pub mod echo_server;
+pub mod elf;
 pub mod fake_amazon;
 pub mod fault_matrix;
 pub mod fault_server;

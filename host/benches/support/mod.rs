@@ -51,7 +51,7 @@ pub fn components_dir(edit: impl FnOnce(&Path, String) -> String) -> tempfile::T
     let manifest = std::fs::read_to_string(dir.path().join("lee.toml")).expect("manifest");
     let manifest = edit(dir.path(), manifest);
     std::fs::write(dir.path().join("lee.toml"), manifest).expect("write manifest");
-    lee::cli::precompile(dir.path()).expect("precompile");
+    lee::runtime::precompile::precompile(dir.path(), None).expect("precompile");
     dir
 }
 

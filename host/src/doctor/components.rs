@@ -33,6 +33,8 @@ pub fn checks(report: &mut Report, registry: &ComponentRegistry) {
                 rows.push(json!({
                     "id": entry.id,
                     "file": entry.file,
+                    "target": entry.target,
+                    "compatibility_hash": entry.compatibility_hash,
                     "load_ms": started.elapsed().as_secs_f64() * 1000.0,
                     "imports": component.imports,
                     "denied_imports": denied,
@@ -72,10 +74,9 @@ pub fn checks(report: &mut Report, registry: &ComponentRegistry) {
             "components",
             status,
             format!(
-                "{} of {total} load for {} on {} from {}",
+                "{} of {total} load for {} from {}",
                 loaded.len(),
-                std::env::consts::ARCH,
-                std::env::consts::OS,
+                crate::runtime::engine::HOST_TARGET,
                 manifest.path().display()
             ),
         )

@@ -2,9 +2,10 @@
 //! map it, verify the mapping against the manifest's digest (BLAKE3 when recorded, else
 //! sha256), deserialize a `.cwasm` from that same open file (wasmtime then maps code and
 //! memory images straight from the page cache: no copy of a 35 MB artifact; a rename
-//! over the path after the check cannot swap what is loaded) or compile a `.wasm`, deserialize (`.cwasm`) or compile (`.wasm`),
-//! check its imports against its grants, link WASI and only the granted interfaces,
-//! prepare each capability for the component, and pre-instantiate.
+//! over the path after the check cannot swap what is loaded) or compile a `.wasm` (only
+//! with the `compiler` feature: the Lambda bootstrap loads `.cwasm` only), check the
+//! artifact's target and engine, check its imports against its grants, link WASI and only
+//! the granted interfaces, prepare each capability for the component, and pre-instantiate.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -45,6 +46,17 @@ pub enum LoadError {
     },
     #[error("component {id}: {message}")]
     Invalid { id: String, message: String },
+    #[error(
+        "component {id}: {path} was precompiled for {artifact} but this lee runs on {host}; \
+         run `lee precompile --target {host} {dir}` (with the component's .wasm beside it)"
+    )]
+    WrongTarget {
+        id: String,
+        path: String,
+        artifact: String,
+        host: String,
+        dir: String,
+    },
     #[error("component {id}: artifact {path} {message}")]
     Untrusted {
         id: String,
@@ -173,7 +185,7 @@ fn component_from_verified(
     verified: &Verified,
 ) -> wasmtime::Result<Component> {
     #[cfg(target_os = "linux")]
-    if path.extension().is_some_and(|e| e == "cwasm") {
+    if is_precompiled(path) {
         use std::os::fd::AsRawFd;
         // The same open file (not the path again, which could have been renamed over).
         let same_file = format!("/proc/self/fd/{}", verified.file.as_raw_fd());
@@ -191,14 +203,89 @@ pub fn component_from_bytes(
     path: &Path,
     bytes: &[u8],
 ) -> wasmtime::Result<Component> {
-    if path.extension().is_some_and(|e| e == "cwasm") {
+    if is_precompiled(path) {
         // SAFETY: the bytes were verified against the manifest's sha256 (trusted input
         // written by `lee precompile` for this engine configuration); wasmtime also
         // checks the version and configuration header and refuses a mismatch.
         unsafe { Component::deserialize(engine, bytes) }
     } else {
-        Component::new(engine, bytes)
+        compile(engine, path, bytes)
     }
+}
+
+fn is_precompiled(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "cwasm")
+}
+
+#[cfg(feature = "compiler")]
+fn compile(engine: &Engine, _path: &Path, bytes: &[u8]) -> wasmtime::Result<Component> {
+    Component::new(engine, bytes)
+}
+
+#[cfg(not(feature = "compiler"))]
+fn compile(_engine: &Engine, path: &Path, _bytes: &[u8]) -> wasmtime::Result<Component> {
+    Err(wasmtime::Error::msg(format!(
+        "{} is a plain .wasm and this lee (the Lambda bootstrap) has no compiler; run \
+         `lee precompile --target {} DIR` with the full lee CLI",
+        path.display(),
+        super::engine::HOST_TARGET
+    )))
+}
+
+/// Refuses a `.cwasm` the manifest says was compiled for another target (wasmtime would
+/// refuse it too, in its own words).
+fn check_target(manifest: &Manifest, entry: &ComponentEntry, path: &Path) -> Result<(), LoadError> {
+    match &entry.target {
+        Some(artifact) if is_precompiled(path) && artifact != super::engine::HOST_TARGET => {
+            Err(LoadError::WrongTarget {
+                id: entry.id.clone(),
+                path: path.display().to_string(),
+                artifact: artifact.clone(),
+                host: super::engine::HOST_TARGET.to_string(),
+                dir: manifest.dir.display().to_string(),
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Why wasmtime refused an artifact, with what it was built for, what this lee is and
+/// the command that fixes it.
+fn unusable(
+    manifest: &Manifest,
+    entry: &ComponentEntry,
+    path: &Path,
+    error: &wasmtime::Error,
+) -> String {
+    let host = super::engine::HOST_TARGET;
+    if !is_precompiled(path) {
+        return format!("{} is not a usable component ({error:#})", path.display());
+    }
+    let artifact = format!(
+        "target {}, engine {}",
+        entry.target.as_deref().unwrap_or("not recorded"),
+        entry
+            .compatibility_hash
+            .as_deref()
+            .unwrap_or("not recorded")
+    );
+    #[cfg(feature = "compiler")]
+    let this = format!(
+        "target {host}, engine {}",
+        super::engine::compatibility_hash_for(host).unwrap_or_else(|e| e.to_string())
+    );
+    #[cfg(not(feature = "compiler"))]
+    let this = format!(
+        "target {host}, the bootstrap of lee {} (no compiler to compute its engine hash)",
+        env!("CARGO_PKG_VERSION")
+    );
+    format!(
+        "{} does not load in this lee ({error:#}): the artifact was built for {artifact}, this \
+         lee is {this}; run `lee precompile --target {host} {}` with this lee's version (with \
+         the component's .wasm beside it)",
+        path.display(),
+        manifest.dir.display()
+    )
 }
 
 /// The names of everything a component imports.
@@ -243,12 +330,9 @@ pub fn load(
     };
     let verified = read_verified(manifest, entry)?;
     let path = manifest.artifact_path(entry);
-    let component = component_from_verified(engine, &path, &verified).map_err(|e| {
-        invalid(format!(
-            "{} is not a usable component for this lee ({e}); rebuild it or run `lee precompile`",
-            path.display()
-        ))
-    })?;
+    check_target(manifest, entry, &path)?;
+    let component = component_from_verified(engine, &path, &verified)
+        .map_err(|e| invalid(unusable(manifest, entry, &path, &e)))?;
     let imports = import_names(engine, &component);
     let linker = linker_for(engine).map_err(|e| invalid(format!("linker: {e}")))?;
     let pre = linker

@@ -11,6 +11,9 @@
 //! version = "0.1.0"
 //! routes = ["skill:RunScript"]
 //! sha256 = "…"
+//! blake3 = "…"
+//! target = "aarch64-unknown-linux-gnu"   # written by `lee precompile --target`
+//! compatibility_hash = "…"               # wasmtime's, of the compiling engine
 //! [component.grants]
 //! services = ["script.*"]
 //! read_states = true
@@ -131,6 +134,14 @@ pub struct ComponentEntry {
     /// when present (a 35 MB extension hashes in a few ms instead of ~30 ms).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blake3: Option<String>,
+    /// The target triple a `.cwasm` was precompiled for (`lee precompile --target`);
+    /// the loader refuses an artifact for another target before handing it to wasmtime.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// Wasmtime's compatibility hash of the engine that precompiled the `.cwasm` (16 hex
+    /// digits, see `engine::compatibility_hash`): named when an artifact does not load.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compatibility_hash: Option<String>,
     #[serde(default)]
     pub grants: Grants,
     #[serde(default)]
@@ -371,7 +382,7 @@ impl Manifest {
         };
         let text = toml::to_string_pretty(&file)?;
         let header = "# lee components manifest: one [[component]] per feature component.\n\
-                      # sha256 values are written by `lee precompile`.\n\n";
+                      # sha256, blake3, target and compatibility_hash are written by `lee precompile`.\n\n";
         std::fs::write(self.path(), format!("{header}{text}"))?;
         Ok(())
     }

@@ -8,6 +8,8 @@ pub mod loader;
 pub mod manifest;
 pub mod manifest_source;
 pub mod manifest_types;
+#[cfg(feature = "compiler")]
+pub mod precompile;
 pub mod registry;
 pub mod signature;
 pub mod store;
