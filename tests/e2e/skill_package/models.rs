@@ -177,6 +177,21 @@ fn fits_words(pattern: &[&str], said: &[&str]) -> bool {
 /// Intent -> slot -> slot type.
 pub type Signature = BTreeMap<String, BTreeMap<String, String>>;
 
+/// An intent's slots and their slot types.
+fn slot_types(intent: &Value) -> BTreeMap<String, String> {
+    intent["slots"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|s| {
+            (
+                s["name"].as_str().expect("slot name").to_string(),
+                s["type"].as_str().expect("slot type").to_string(),
+            )
+        })
+        .collect()
+}
+
 /// A model's intents with their slots and slot types.
 pub fn signature(model: &Value) -> Signature {
     model["intents"]
@@ -184,19 +199,10 @@ pub fn signature(model: &Value) -> Signature {
         .expect("intents")
         .iter()
         .map(|intent| {
-            let slots = intent["slots"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default()
-                .iter()
-                .map(|s| {
-                    (
-                        s["name"].as_str().expect("slot name").to_string(),
-                        s["type"].as_str().expect("slot type").to_string(),
-                    )
-                })
-                .collect();
-            (intent["name"].as_str().expect("intent").to_string(), slots)
+            (
+                intent["name"].as_str().expect("intent").to_string(),
+                slot_types(intent),
+            )
         })
         .collect()
 }
@@ -293,18 +299,7 @@ pub fn check_model(locale: &str, model: &Value) {
     let mut used_types = BTreeSet::new();
     for intent in model["intents"].as_array().expect("intents") {
         let name = intent["name"].as_str().expect("intent name").to_string();
-        let slots: BTreeMap<String, String> = intent["slots"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
-            .iter()
-            .map(|s| {
-                (
-                    s["name"].as_str().expect("slot name").to_string(),
-                    s["type"].as_str().expect("slot type").to_string(),
-                )
-            })
-            .collect();
+        let slots = slot_types(intent);
         for (slot, kind) in &slots {
             assert!(
                 kind.starts_with("AMAZON.") || types.contains_key(kind),
