@@ -464,6 +464,41 @@ fn the_same_directive_twice_is_one_round_trip_each_time() {
     }
 }
 
+/// The same directives on a cold host (a new gateway each, its caches empty: a cold
+/// Lambda container whose background warm-up has not answered yet): the plan's read of
+/// the entity comes first, so at most one round trip more than warm; a thermostat's
+/// also reads the configuration (its temperature unit) after the entity, one more.
+#[test]
+fn cold_round_trips_per_directive_family() {
+    let _guard = serial();
+    let ha = HomeAssistant::get();
+    set_up(ha);
+    let rt = runtime();
+    println!(
+        "{:<64} {:>5} {:>11}",
+        "directive, cold", "calls", "round trips"
+    );
+    for c in cases() {
+        let gw = gateway(&dist_components());
+        let h = handle(&rt, &gw, event(&c));
+        let what = format!("{}.{} {} (cold)", c.ns, c.name, c.endpoint);
+        ok(&h, &what);
+        let t = &h.timings;
+        println!(
+            "{:<64} {:>5} {:>11}",
+            format!("{} ({})", c.family, c.name),
+            t.ha_calls,
+            t.ha_round_trips
+        );
+        let bound = c.max_trips + 1 + u32::from(c.endpoint.starts_with("climate#"));
+        assert!(
+            t.ha_round_trips <= bound,
+            "{what}: {} round trips (at most {bound}): {t:?}",
+            t.ha_round_trips,
+        );
+    }
+}
+
 #[test]
 fn the_demo_lock_answers_locked_after_home_assistant_finishes() {
     let _guard = serial();
