@@ -264,7 +264,12 @@ impl HomeAssistant {
         let (result, read) = match &alongside {
             Some(id) => {
                 let path = format!("/api/states/{id}");
-                let get = self.send(ctx, Method::GET, &path, Body::None);
+                // One directive, one breaker count: only the call's failure feeds it.
+                let read_ctx = CallContext {
+                    breaker: Feed::SuccessOnly,
+                    ..ctx
+                };
+                let get = self.send(read_ctx, Method::GET, &path, Body::None);
                 let (result, read) = tokio::join!(post, get);
                 (result, Some(read))
             }
