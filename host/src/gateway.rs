@@ -199,6 +199,11 @@ impl Gateway {
         self.home_assistant().warm_up(budget).await;
     }
 
+    /// The same warm-up in the background: the first event does not wait for it.
+    pub fn warm_in_background(&self, budget: Duration) {
+        self.home_assistant().warm_up_in_background(budget);
+    }
+
     /// Without a configured token (account linking only), let the first request that
     /// carries a token start the warm-up with it, in the background (Lambda mode: the
     /// next directives of the container find the caches filled).

@@ -1,6 +1,6 @@
-//! Lambda mode: the custom-runtime `bootstrap`. The gateway is built and Home Assistant
-//! caches are warmed during the init phase (with no configured token, by the first
-//! directive's token, in the background); each event then goes through
+//! Lambda mode: the custom-runtime `bootstrap`. The gateway is built during the init
+//! phase and the Home Assistant caches are warmed in the background from then (with no
+//! configured token, from the first directive's token), while the first event is served; each event then goes through
 //! [`Gateway::handle`](crate::gateway::Gateway::handle) with Lambda's deadline, inside a
 //! span that puts the request id and the X-Ray trace id (the Runtime API's
 //! `Lambda-Runtime-Trace-Id`, also `_X_AMZN_TRACE_ID`) on every log line it writes. A
@@ -36,7 +36,10 @@ fn deadline_instant(deadline_ms: u64) -> Option<Instant> {
 /// from its Alexa budget. A first event that comes later than a whole Alexa budget after
 /// the start found a container Lambda initialised ahead of traffic: it arrived now.
 pub async fn run(gateway: Gateway, process_start: Instant) -> anyhow::Result<()> {
-    gateway.warm(WARM_BUDGET).await;
+    // The warm-up runs in the background: on a cold start the first event is already
+    // waiting, and serving it with its own reads (one state for a ReportState) costs one
+    // round trip where the warm-up's reads cost several (the websocket's handshake).
+    gateway.warm_in_background(WARM_BUDGET);
     gateway.warm_on_first_token();
     let gateway = Arc::new(gateway);
     let first = Arc::new(std::sync::atomic::AtomicBool::new(true));

@@ -32,6 +32,11 @@ const DROPPED_LINES: usize = 12;
 /// How fresh the state read before a command must be when its plan needs a value the
 /// entity has now (Adjust* without a relative service needs a current base).
 const BEFORE_COMMAND: Freshness = Freshness::Within(1_000);
+/// How fresh the state read after a command must be when the entity is not among the
+/// call's changed states. The host drops the entities a call targets when it returns,
+/// so a cached entry this young was recorded after the call: the entity read alongside
+/// a call that probably changed nothing (the host's `writes` module), else a new read.
+const AFTER_COMMAND: Freshness = Freshness::Within(1_000);
 
 /// Answers one directive with the serialised Alexa message (an ErrorResponse on
 /// failure); there is always an answer.
@@ -367,7 +372,7 @@ fn state_after(home: &dyn Home, before: &State, changed: Vec<State>) -> State {
         "state read after command (not among the changed states)",
         &[("entity", &before.entity_id)],
     );
-    match home.state(&before.entity_id, Freshness::Now) {
+    match home.state(&before.entity_id, AFTER_COMMAND) {
         Ok(Some(s)) => s,
         Ok(None) => before.clone(),
         Err(e) => {

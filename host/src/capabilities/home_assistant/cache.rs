@@ -144,6 +144,12 @@ impl HaCache {
         self.count(result)
     }
 
+    /// The cached entry of an entity within the states TTL, not counted as a hit or miss
+    /// (to decide how to make a call, never to answer one).
+    pub fn peek_state(&self, entity_id: &str) -> Option<Arc<State>> {
+        lock(&self.states).by_entity.peek(entity_id).cloned()
+    }
+
     /// Records fresh states (a single read, or the changed states of a service call).
     pub fn store_states(&self, states: &[Arc<State>]) {
         let mut table = lock(&self.states);

@@ -25,6 +25,7 @@ use super::states::{
 use super::tls;
 use super::tokens::AcceptedTokens;
 use super::websocket;
+use super::writes::{probably_unchanged, targeted_entities};
 use crate::settings::{Secret, Settings, without_userinfo};
 
 #[path = "prefetch.rs"]
@@ -79,29 +80,8 @@ pub struct HomeAssistant {
     accepted: AcceptedTokens,
     /// A cold-start warm-up ran or is running (at most one per process).
     warmed: AtomicBool,
-}
-
-/// Entity ids a service call targets (`entity_id` as string, comma list or array, top
-/// level or under `target`); `None` when it cannot tell (area/device targets, none given).
-fn targeted_entities(data: &Value) -> Option<Vec<String>> {
-    let mut ids = Vec::new();
-    for holder in [Some(data), data.get("target")].into_iter().flatten() {
-        match holder.get("entity_id") {
-            Some(Value::String(s)) => ids.extend(s.split(',').map(|p| p.trim().to_string())),
-            Some(Value::Array(items)) => {
-                ids.extend(items.iter().filter_map(Value::as_str).map(str::to_string))
-            }
-            _ => {}
-        }
-        if holder.get("area_id").is_some()
-            || holder.get("device_id").is_some()
-            || holder.get("floor_id").is_some()
-            || holder.get("label_id").is_some()
-        {
-            return None;
-        }
-    }
-    (!ids.is_empty() && ids.iter().all(|i| i != "all")).then_some(ids)
+    /// A warm-up is running: a prefetch waits for it rather than read the same again.
+    warming: tokio::sync::watch::Sender<bool>,
 }
 
 impl HomeAssistant {
@@ -141,6 +121,7 @@ impl HomeAssistant {
             cache: HaCache::default(),
             accepted: AcceptedTokens::default(),
             warmed: AtomicBool::new(false),
+            warming: tokio::sync::watch::Sender::new(false),
         })
     }
 
@@ -248,7 +229,8 @@ impl HomeAssistant {
     }
 
     /// Calls a service. Never cached; refreshes the changed entities in the cache and
-    /// invalidates the ones it targeted.
+    /// invalidates the ones it targeted; reads the entity alongside when the call
+    /// probably changes nothing ([`super::writes`]).
     pub async fn call_service(
         &self,
         ctx: CallContext<'_>,
@@ -274,12 +256,27 @@ impl HomeAssistant {
         } else {
             format!("/api/services/{domain}/{service}")
         };
-        let result = self
-            .send(ctx, Method::POST, &path, Body::Json(data.as_bytes()))
-            .await;
+        let targeted = targeted_entities(&parsed);
+        let alongside = probably_unchanged(service, &parsed, targeted.as_deref(), |id| {
+            self.cache.peek_state(id)
+        });
+        let post = self.send(ctx, Method::POST, &path, Body::Json(data.as_bytes()));
+        let (result, read) = match &alongside {
+            Some(id) => {
+                let path = format!("/api/states/{id}");
+                // One directive, one breaker count: only the call's failure feeds it.
+                let read_ctx = CallContext {
+                    breaker: Feed::SuccessOnly,
+                    ..ctx
+                };
+                let get = self.send(read_ctx, Method::GET, &path, Body::None);
+                let (result, read) = tokio::join!(post, get);
+                (result, Some(read))
+            }
+            None => (post.await, None),
+        };
         // Whatever happened, the targeted entities may have changed.
-        self.cache
-            .invalidate_after_write(targeted_entities(&parsed).as_deref());
+        self.cache.invalidate_after_write(targeted.as_deref());
         let bytes = result?;
         let outcome = if return_response {
             let body: Value = serde_json::from_slice(&bytes)
@@ -296,6 +293,15 @@ impl HomeAssistant {
             }
         };
         self.cache.store_states(&outcome.changed);
+        // Left out of the changed states, the entity read alongside the call is as the
+        // call left it (`writes`): recorded so the caller's read after it is answered.
+        if let (Some(id), Some(Ok(bytes))) = (alongside, read)
+            && !outcome.changed.iter().any(|s| s.entity_id == id)
+            && let Ok(state) = parse_state(&bytes)
+            && state.entity_id == id
+        {
+            self.cache.store_states(&[state]);
+        }
         Ok(outcome)
     }
 
@@ -576,25 +582,5 @@ impl HomeAssistant {
 
     pub fn breaker_open(&self) -> bool {
         self.http.as_ref().is_some_and(|h| h.breaker.is_open())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn service_targets() {
-        assert_eq!(
-            targeted_entities(&json!({"entity_id": "light.a, light.b"})),
-            Some(vec!["light.a".into(), "light.b".into()])
-        );
-        assert_eq!(
-            targeted_entities(&json!({"target": {"entity_id": ["script.x"]}})),
-            Some(vec!["script.x".into()])
-        );
-        assert_eq!(targeted_entities(&json!({"area_id": "kitchen"})), None);
-        assert_eq!(targeted_entities(&json!({"entity_id": "all"})), None);
-        assert_eq!(targeted_entities(&json!({})), None);
     }
 }

@@ -10,7 +10,8 @@
 //! - [`cache`], [`tokens`]: what may be answered without a round trip; [`configured`]:
 //!   the configured token (environment or SSM);
 //! - [`guest`]: one invocation's context and the WIT implementation; [`grant`]: what a
-//!   component may do; [`states`], [`aliases`], [`error`]: data and errors.
+//!   component may do; [`states`], [`aliases`], [`error`]: data and errors; [`writes`]:
+//!   what a service call touches, and when its entity is read alongside it.
 
 pub mod aliases;
 pub mod breaker;
@@ -26,6 +27,7 @@ pub mod states;
 pub mod tls;
 pub mod tokens;
 pub mod websocket;
+pub mod writes;
 
 use std::sync::Arc;
 

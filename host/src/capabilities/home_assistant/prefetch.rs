@@ -34,8 +34,21 @@ const WARM_UP: &[Prefetch] = &[
 impl HomeAssistant {
     /// Reads what of `reads` the cache cannot answer within `max_age`, concurrently (the
     /// registries in one websocket session), into the cache. Returns the reads that
-    /// failed, with why; what succeeded stays cached.
+    /// failed, with why; what succeeded stays cached. While a warm-up runs (it reads the
+    /// same, started earlier), waits for it first, up to the call's deadline.
     pub async fn prefetch(
+        &self,
+        ctx: CallContext<'_>,
+        reads: &[Prefetch],
+        max_age: Duration,
+    ) -> Vec<(Prefetch, HaError)> {
+        let mut warming = self.warming.subscribe();
+        let deadline = tokio::time::Instant::from_std(ctx.deadline);
+        let _ = tokio::time::timeout_at(deadline, warming.wait_for(|running| !*running)).await;
+        self.fetch_missing(ctx, reads, max_age).await
+    }
+
+    async fn fetch_missing(
         &self,
         ctx: CallContext<'_>,
         reads: &[Prefetch],
@@ -106,6 +119,17 @@ impl HomeAssistant {
         self.warm_with(token, budget).await;
     }
 
+    /// The cold-start warm-up in the background (Lambda mode): the first event is served
+    /// at once, with its own reads, while the warm-up runs; a prefetch (Discovery) that
+    /// comes meanwhile waits for it instead of reading the same again.
+    pub fn warm_up_in_background(self: &Arc<Self>, budget: Duration) {
+        if self.http.is_none() || !self.configured_token.is_configured() {
+            return;
+        }
+        let running = Running::start(self.clone());
+        tokio::spawn(async move { running.0.warm_up(budget).await });
+    }
+
     async fn warm_with(&self, token: &Secret, budget: Duration) {
         let stats = CallStats::default();
         let ctx = CallContext {
@@ -114,7 +138,11 @@ impl HomeAssistant {
             stats: &stats,
             breaker: Feed::SuccessOnly,
         };
-        if let Some((_, e)) = self.prefetch(ctx, WARM_UP, Duration::ZERO).await.first() {
+        if let Some((_, e)) = self
+            .fetch_missing(ctx, WARM_UP, Duration::ZERO)
+            .await
+            .first()
+        {
             tracing::warn!(error = %e, "cache warm-up failed; continuing cold");
         }
     }
@@ -129,8 +157,27 @@ impl HomeAssistant {
         {
             return false;
         }
+        // Not marked as running: the request that brought the token makes its own reads
+        // (traced, counted in its timings), as it would have without the warm-up.
         let (home, token) = (self.clone(), token.clone());
         tokio::spawn(async move { home.warm_with(&token, budget).await });
         true
+    }
+}
+
+/// A warm-up running: marked at once (before its task is first polled, so an event
+/// that comes next finds it), cleared when the task ends however it ends.
+struct Running(Arc<HomeAssistant>);
+
+impl Running {
+    fn start(home: Arc<HomeAssistant>) -> Self {
+        home.warming.send_replace(true);
+        Self(home)
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.warming.send_replace(false);
     }
 }

@@ -1,6 +1,6 @@
 //! Registry reads over Home Assistant's websocket API (the registries have no REST
-//! listing). One connection per batch: authenticate, send every requested command with
-//! its own id, collect the results, close. Messages are read typed and a command's
+//! listing). One connection per batch: the auth message and every requested command
+//! (each with its own id) sent at once, then the auth answer and the results, close. Messages are read typed and a command's
 //! `result` stays inside the message Home Assistant sent, as text (a registry of a large
 //! home is tens of megabytes; a JSON tree of it would be several times that). Follow-up
 //! commands (derived from the first results) are sent together and their results
@@ -176,12 +176,18 @@ async fn session(
         }
     })?;
 
-    expect_type(&mut socket, "auth_required").await?;
+    // Pipelined: the auth message and the commands go out at once, not each after Home
+    // Assistant's answer to the one before (a round trip each on a real link). Home
+    // Assistant reads a connection's messages in order: it sends auth_required, takes
+    // the first message as the auth, and reads the commands only once it accepted it
+    // (on auth_invalid it closes the connection without reading them).
     send(
         &mut socket,
         json!({"type": "auth", "access_token": ctx.token.expose()}),
     )
     .await?;
+    send_commands(&mut socket, commands, 1).await?;
+    expect_type(&mut socket, "auth_required").await?;
     let auth = next_text(&mut socket).await?;
     match parse(auth.as_str())?.kind.as_deref() {
         Some("auth_ok") => {}
@@ -193,7 +199,7 @@ async fn session(
         }
     }
     let mut results = Vec::with_capacity(commands.len());
-    exchange(&mut socket, commands, 1, &mut |outcome| match outcome {
+    receive_results(&mut socket, commands, 1, &mut |outcome| match outcome {
         Ok(outcome) => {
             results.push(outcome);
             Ok(())
@@ -203,7 +209,8 @@ async fn session(
     .await?;
     if let Some(follow_up) = follow_up {
         let more = follow_up.commands(&results);
-        exchange(&mut socket, &more, commands.len() + 1, &mut |outcome| {
+        send_commands(&mut socket, &more, commands.len() + 1).await?;
+        receive_results(&mut socket, &more, commands.len() + 1, &mut |outcome| {
             match outcome {
                 Ok(outcome) => follow_up.consume(outcome.get()),
                 Err(error) => tracing::debug!(error = %error, "optional websocket command failed"),
@@ -238,19 +245,28 @@ fn parse(text: &str) -> Result<Incoming<'_>, HaError> {
         .map_err(|e| HaError::Upstream(format!("websocket sent invalid JSON: {e}")))
 }
 
-/// Sends `commands` with ids from `first_id` and hands each result, in command order,
-/// to `each` (a failed command as an error, which `each` may pass on to stop).
-async fn exchange(
+/// Sends `commands` with ids from `first_id`.
+async fn send_commands(
     socket: &mut Socket,
     commands: &[Value],
     first_id: usize,
-    each: &mut (dyn FnMut(Result<Outcome, HaError>) -> Result<(), HaError> + Send),
 ) -> Result<(), HaError> {
     for (index, command) in commands.iter().enumerate() {
         let mut command = command.clone();
         command["id"] = json!(first_id + index);
         send(socket, command).await?;
     }
+    Ok(())
+}
+
+/// Hands the result of each of `commands` (sent with ids from `first_id`), in command
+/// order, to `each` (a failed command as an error, which `each` may pass on to stop).
+async fn receive_results(
+    socket: &mut Socket,
+    commands: &[Value],
+    first_id: usize,
+    each: &mut (dyn FnMut(Result<Outcome, HaError>) -> Result<(), HaError> + Send),
+) -> Result<(), HaError> {
     // Results may come in any order; deliver them in command order.
     let mut waiting: Vec<Option<Result<Outcome, HaError>>> =
         (0..commands.len()).map(|_| None).collect();
