@@ -13,6 +13,9 @@ use lee_e2e::in_process::{Handled, gateway, handle, runtime};
 use lee_e2e::{HomeAssistant, assert_alexa_valid, directive, dist_components, serial};
 use serde_json::{Value, json};
 
+#[path = "alexa_round_trips/websocket.rs"]
+mod websocket;
+
 /// One directive: family label, namespace, name, instance, endpoint, payload, and the
 /// most round trips it may take on a warm host.
 struct Case {
@@ -564,58 +567,5 @@ fn without_a_configured_token_the_first_directive_warms_the_caches() {
         discovery.timings.ha_calls, 0,
         "the warm-up should have filled the caches: {:?}",
         discovery.timings
-    );
-}
-
-/// The registries' websocket session sends the auth message and its commands at once
-/// (not each after Home Assistant's answer): the real Home Assistant reads them in
-/// order and answers; a token it refuses is still reported as refused (auth_invalid),
-/// not as a closed connection.
-#[test]
-fn the_pipelined_websocket_session_answers_and_still_reports_a_refused_token() {
-    use lee::capabilities::home_assistant::call::Feed;
-    use lee::capabilities::home_assistant::{CallContext, CallStats, HaError, Registry};
-    use lee::settings::{Secret, Settings};
-    let _guard = serial();
-    let ha = HomeAssistant::get();
-    let settings = Settings::from_lookup(|name| match name {
-        "HOME_ASSISTANT_URL" => Some(ha.url.clone()),
-        _ => None,
-    })
-    .expect("settings");
-    let home = lee::capabilities::home_assistant::HomeAssistant::new(&settings).expect("home");
-    let rt = runtime();
-    let read = |token: &str, which: Registry| {
-        let (token, stats) = (Secret::new(token), CallStats::default());
-        let ctx = CallContext {
-            token: &token,
-            deadline: Instant::now() + Duration::from_secs(10),
-            stats: &stats,
-            breaker: Feed::Breaker,
-        };
-        let result = rt.block_on(home.registry(ctx, which, Duration::ZERO));
-        (result, stats.round_trips())
-    };
-    let (areas, trips) = read(&ha.token, Registry::Area);
-    let areas: Value = serde_json::from_str(&areas.expect("area registry")).expect("JSON");
-    let names: Vec<&str> = areas
-        .as_array()
-        .expect("a list")
-        .iter()
-        .filter_map(|a| a["name"].as_str())
-        .collect();
-    assert!(names.contains(&"Kitchen"), "{names:?}");
-    assert_eq!(trips, 1);
-    // The entity registry has a follow-up (aliases) on the same session.
-    let (entities, _) = read(&ha.token, Registry::Entity);
-    assert!(
-        entities
-            .expect("entity registry")
-            .contains("light.bed_light")
-    );
-    let (refused, _) = read("not-a-valid-token", Registry::Device);
-    assert!(
-        matches!(refused, Err(HaError::Unauthorized(401))),
-        "{refused:?}"
     );
 }
