@@ -106,6 +106,20 @@ fn set_up(ha: &HomeAssistant) {
     }
 }
 
+/// SetMode of the house-mode input_select (its ModeController instance).
+fn mode_case() -> Case {
+    let mut mode = case(
+        "Mode Set",
+        "Alexa.ModeController",
+        "SetMode",
+        "input_select#house_mode",
+        json!({"mode": "option.Away"}),
+        1,
+    );
+    mode.instance = Some("input_select.option");
+    mode
+}
+
 fn cases() -> Vec<Case> {
     let mut v = vec![
         case(
@@ -253,16 +267,7 @@ fn cases() -> Vec<Case> {
             2,
         ),
     ];
-    let mut mode = case(
-        "Mode Set",
-        "Alexa.ModeController",
-        "SetMode",
-        "input_select#house_mode",
-        json!({"mode": "option.Away"}),
-        1,
-    );
-    mode.instance = Some("input_select.option");
-    v.push(mode);
+    v.push(mode_case());
     let mut range = case(
         "Range Set",
         "Alexa.RangeController",
@@ -376,15 +381,7 @@ fn the_same_directive_twice_is_one_round_trip_each_time() {
     let rt = runtime();
     let gw = gateway(&dist_components());
     handle(&rt, &gw, discovery_event());
-    let mut mode = case(
-        "Mode Set",
-        "Alexa.ModeController",
-        "SetMode",
-        "input_select#house_mode",
-        json!({"mode": "option.Away"}),
-        1,
-    );
-    mode.instance = Some("input_select.option");
+    let mode = mode_case();
     let repeated = [
         (
             case(

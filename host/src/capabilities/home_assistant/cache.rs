@@ -234,13 +234,7 @@ mod tests {
     use super::*;
 
     fn state(id: &str, s: &str) -> Arc<State> {
-        Arc::new(State {
-            entity_id: id.into(),
-            state: s.into(),
-            attributes: "{}".into(),
-            last_changed: String::new(),
-            last_updated: String::new(),
-        })
+        State::bare(id, s)
     }
 
     #[test]

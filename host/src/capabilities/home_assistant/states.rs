@@ -51,6 +51,19 @@ impl From<StateWire> for State {
 }
 
 impl State {
+    /// An entity in `state` with no attributes or timestamps (unit tests of the cache
+    /// and of the writes that consult it).
+    #[cfg(test)]
+    pub(crate) fn bare(entity_id: &str, state: &str) -> Arc<Self> {
+        Arc::new(State {
+            entity_id: entity_id.into(),
+            state: state.into(),
+            attributes: "{}".into(),
+            last_changed: String::new(),
+            last_updated: String::new(),
+        })
+    }
+
     /// `domain` of `domain.object_id`.
     pub fn domain(&self) -> &str {
         self.entity_id.split_once('.').map_or("", |(d, _)| d)

@@ -90,13 +90,7 @@ mod tests {
     use super::*;
 
     fn entry(id: &str, s: &str) -> Option<Arc<State>> {
-        Some(Arc::new(State {
-            entity_id: id.into(),
-            state: s.into(),
-            attributes: "{}".into(),
-            last_changed: String::new(),
-            last_updated: String::new(),
-        }))
+        Some(State::bare(id, s))
     }
 
     #[test]
