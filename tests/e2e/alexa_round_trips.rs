@@ -106,6 +106,24 @@ fn set_up(ha: &HomeAssistant) {
     }
 }
 
+/// Handles one case, checks it answered well and prints its row of the table.
+fn handle_row(
+    rt: &tokio::runtime::Runtime,
+    gw: &lee::gateway::Gateway,
+    c: &Case,
+    what: &str,
+) -> Handled {
+    let h = handle(rt, gw, event(c));
+    ok(&h, what);
+    println!(
+        "{:<64} {:>5} {:>11}",
+        format!("{} ({})", c.family, c.name),
+        h.timings.ha_calls,
+        h.timings.ha_round_trips
+    );
+    h
+}
+
 /// SetMode of the house-mode input_select (its ModeController instance).
 fn mode_case() -> Case {
     let mut mode = case(
@@ -322,16 +340,9 @@ fn round_trips_per_directive_family() {
             // let the entity's cached state age so the read-first cost shows.
             std::thread::sleep(Duration::from_millis(1_100));
         }
-        let h = handle(&rt, &gw, event(&c));
         let what = format!("{}.{} {}", c.ns, c.name, c.endpoint);
-        ok(&h, &what);
+        let h = handle_row(&rt, &gw, &c, &what);
         let t = &h.timings;
-        println!(
-            "{:<64} {:>5} {:>11}",
-            format!("{} ({})", c.family, c.name),
-            t.ha_calls,
-            t.ha_round_trips
-        );
         if c.max_trips == 1 && c.name != "ReportState" && t.ha_round_trips > 1 {
             fallbacks.push(what.clone());
         }
@@ -480,16 +491,9 @@ fn cold_round_trips_per_directive_family() {
     );
     for c in cases() {
         let gw = gateway(&dist_components());
-        let h = handle(&rt, &gw, event(&c));
         let what = format!("{}.{} {} (cold)", c.ns, c.name, c.endpoint);
-        ok(&h, &what);
+        let h = handle_row(&rt, &gw, &c, &what);
         let t = &h.timings;
-        println!(
-            "{:<64} {:>5} {:>11}",
-            format!("{} ({})", c.family, c.name),
-            t.ha_calls,
-            t.ha_round_trips
-        );
         let bound = c.max_trips + 1 + u32::from(c.endpoint.starts_with("climate#"));
         assert!(
             t.ha_round_trips <= bound,
