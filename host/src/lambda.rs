@@ -1,6 +1,7 @@
 //! Lambda mode: the custom-runtime `bootstrap`. The gateway is built during the init
 //! phase and the Home Assistant caches are warmed in the background from then (with no
-//! configured token, from the first directive's token), while the first event is served; each event then goes through
+//! configured token, from the first directive's token), while the first event is
+//! served; each event then goes through
 //! [`Gateway::handle`](crate::gateway::Gateway::handle) with Lambda's deadline, inside a
 //! span that puts the request id and the X-Ray trace id (the Runtime API's
 //! `Lambda-Runtime-Trace-Id`, also `_X_AMZN_TRACE_ID`) on every log line it writes. A

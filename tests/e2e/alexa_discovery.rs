@@ -5,7 +5,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use lee_e2e::alexa::{discovery_event, expect_error, invoke, prop};
+use lee_e2e::alexa::{
+    discovery_event, expect_error, instanced_interfaces, invoke, per_endpoint, prop,
+};
 use lee_e2e::{HomeAssistant, Lee, closed_port, directive, directive_with_token, serial};
 use serde_json::{Value, json};
 
@@ -47,36 +49,15 @@ const CATEGORY_EXCEPTIONS: &[(&str, &str)] =
 
 /// endpointId -> (display categories, interfaces as `interface` or `interface:instance`).
 fn endpoints(response: &Value) -> BTreeMap<String, (Vec<String>, BTreeSet<String>)> {
-    let strings = |v: &Value| -> Vec<String> {
-        v.as_array()
+    per_endpoint(response, |e| {
+        let categories = e["displayCategories"]
+            .as_array()
             .into_iter()
             .flatten()
             .filter_map(|s| s.as_str().map(str::to_string))
-            .collect()
-    };
-    response["event"]["payload"]["endpoints"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|e| {
-            let caps = e["capabilities"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|c| {
-                    let interface = c["interface"].as_str().unwrap_or_default();
-                    match c["instance"].as_str() {
-                        Some(i) => format!("{interface}:{i}"),
-                        None => interface.to_string(),
-                    }
-                })
-                .collect();
-            (
-                e["endpointId"].as_str().unwrap_or_default().to_string(),
-                (strings(&e["displayCategories"]), caps),
-            )
-        })
-        .collect()
+            .collect();
+        (categories, instanced_interfaces(e))
+    })
 }
 
 /// `lee doctor --json` against the harness Home Assistant: the discovery explanation.

@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 
 use lee_e2e::fake_amazon::{FakeAmazon, GatewayMode};
 use lee_e2e::ha_admin::NonAdmin;
-use lee_e2e::reporter_process::{CLIENT_ID, Reporter, SECRET, accept_grant, linked, relay_lee};
+use lee_e2e::reporter_process::{
+    CLIENT_ID, Reporter, SECRET, accept_grant, accept_grant_for, linked, relay_grant, relay_lee,
+};
 use lee_e2e::{HomeAssistant, Lee, lee_binary, serial};
 use serde_json::{Value, json};
 
@@ -106,13 +108,6 @@ fn accept_grant_without_a_reporter_fails_within_the_budget() {
     assert!(message.contains("lee reporter"), "{message}");
 }
 
-/// AcceptGrant as Alexa sends it for an account linked to `token`.
-fn accept_grant_for(code: &str, token: &str) -> Value {
-    let mut event = accept_grant(code);
-    event["directive"]["payload"]["grantee"]["token"] = json!(token);
-    event
-}
-
 #[test]
 fn a_non_administrator_account_relays_with_the_configured_token() {
     let _guard = serial();
@@ -120,16 +115,10 @@ fn a_non_administrator_account_relays_with_the_configured_token() {
     let amazon = FakeAmazon::start(CLIENT_ID, SECRET, 3600);
     let reporter = Reporter::start(&amazon, SECRET);
     // HOME_ASSISTANT_TOKEN (an administrator's) is configured: it relays instead.
-    let answer = relay_lee()
-        .invoke(&accept_grant_for(&amazon.new_code(), &user.token))
-        .expect("invoke");
-    assert_eq!(
-        answer.response["event"]["header"]["name"],
-        "AcceptGrant.Response",
-        "{answer:?}\n{}",
-        reporter.log()
+    let answer = relay_grant(
+        &reporter,
+        &accept_grant_for(&amazon.new_code(), &user.token),
     );
-    assert!(reporter.wait_health(Duration::from_secs(5), |h| h["linked"] == true));
     assert!(
         !answer.stderr.contains(&user.token),
         "the token is never logged"

@@ -75,21 +75,42 @@ pub fn discovery_event() -> Value {
 
 /// endpointId -> interfaces.
 pub fn interfaces(response: &Value) -> BTreeMap<String, BTreeSet<String>> {
+    per_endpoint(response, |e| {
+        capabilities(e)
+            .map(|c| c["interface"].as_str().unwrap_or_default().to_string())
+            .collect()
+    })
+}
+
+/// An endpoint's interfaces as `interface` or, for instanced ones, `interface:instance`.
+pub fn instanced_interfaces(endpoint: &Value) -> BTreeSet<String> {
+    capabilities(endpoint)
+        .map(|c| {
+            let interface = c["interface"].as_str().unwrap_or_default();
+            match c["instance"].as_str() {
+                Some(i) => format!("{interface}:{i}"),
+                None => interface.to_string(),
+            }
+        })
+        .collect()
+}
+
+/// endpointId -> what `of` makes of the endpoint, for every endpoint of a Discovery
+/// response.
+pub fn per_endpoint<T>(response: &Value, of: impl Fn(&Value) -> T) -> BTreeMap<String, T> {
     response["event"]["payload"]["endpoints"]
         .as_array()
         .into_iter()
         .flatten()
         .map(|e| {
-            let caps = e["capabilities"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|c| c["interface"].as_str().unwrap_or_default().to_string())
-                .collect();
             (
                 e["endpointId"].as_str().unwrap_or_default().to_string(),
-                caps,
+                of(e),
             )
         })
         .collect()
+}
+
+fn capabilities(endpoint: &Value) -> impl Iterator<Item = &Value> {
+    endpoint["capabilities"].as_array().into_iter().flatten()
 }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::fake_amazon::FakeAmazon;
-use crate::{HomeAssistant, Lee, lee_binary};
+use crate::{HomeAssistant, Invocation, Lee, lee_binary};
 
 pub const CLIENT_ID: &str = "amzn1.application-oa2-client.test";
 pub const SECRET: &str = "the-skill-secret";
@@ -109,12 +109,18 @@ impl Drop for Reporter {
     }
 }
 
+/// AcceptGrant as Alexa sends it for the harness (administrator) account.
 pub fn accept_grant(code: &str) -> Value {
+    accept_grant_for(code, &HomeAssistant::get().token)
+}
+
+/// AcceptGrant as Alexa sends it for an account linked to `token`.
+pub fn accept_grant_for(code: &str, token: &str) -> Value {
     json!({"directive": {
         "header": {"namespace": "Alexa.Authorization", "name": "AcceptGrant",
                    "messageId": "grant-1", "payloadVersion": "3"},
         "payload": {"grant": {"type": "OAuth2.AuthorizationCode", "code": code},
-                    "grantee": {"type": "BearerToken", "token": HomeAssistant::get().token}}
+                    "grantee": {"type": "BearerToken", "token": token}}
     }})
 }
 
@@ -129,9 +135,14 @@ pub fn linked(amazon: &FakeAmazon) -> Reporter {
 
 /// Relays a fresh grant to `reporter` through `lee invoke`.
 pub fn link(amazon: &FakeAmazon, reporter: Reporter) -> Reporter {
-    let answer = relay_lee()
-        .invoke(&accept_grant(&amazon.new_code()))
-        .expect("invoke");
+    relay_grant(&reporter, &accept_grant(&amazon.new_code()));
+    reporter
+}
+
+/// Relays `grant` through `lee invoke`: Alexa gets AcceptGrant.Response and `reporter`
+/// holds the grant. Returns the invocation (its stderr, for the caller's checks).
+pub fn relay_grant(reporter: &Reporter, grant: &Value) -> Invocation {
+    let answer = relay_lee().invoke(grant).expect("invoke");
     assert_eq!(
         answer.response["event"]["header"]["name"],
         "AcceptGrant.Response",
@@ -139,5 +150,5 @@ pub fn link(amazon: &FakeAmazon, reporter: Reporter) -> Reporter {
         reporter.log()
     );
     assert!(reporter.wait_health(Duration::from_secs(5), |h| h["linked"] == true));
-    reporter
+    answer
 }

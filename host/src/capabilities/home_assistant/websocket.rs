@@ -1,6 +1,7 @@
 //! Registry reads over Home Assistant's websocket API (the registries have no REST
 //! listing). One connection per batch: the auth message and every requested command
-//! (each with its own id) sent at once, then the auth answer and the results, close. Messages are read typed and a command's
+//! (each with its own id) sent at once, then the auth answer and the results, close.
+//! Messages are read typed and a command's
 //! `result` stays inside the message Home Assistant sent, as text (a registry of a large
 //! home is tens of megabytes; a JSON tree of it would be several times that). Follow-up
 //! commands (derived from the first results) are sent together and their results
