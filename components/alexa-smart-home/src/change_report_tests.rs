@@ -277,12 +277,7 @@ fn label_exposure_lists_controls_and_reports_only_labelled_entities() {
         .filter_map(|e| e["endpointId"].as_str())
         .collect();
     assert_eq!(ids, vec!["light#bed_light"]);
-    let refused = home.run(&directive(
-        "Alexa.PowerController",
-        "TurnOn",
-        Some("light#kitchen_lights"),
-        json!({}),
-    ));
+    let refused = home.turn_on("light#kitchen_lights");
     assert_eq!(refused["event"]["payload"]["type"], "NO_SUCH_ENDPOINT");
     let attrs = attrs_of("light.bed_light");
     let reported = run(

@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use crate::config::Exposure;
-use crate::test_support::{FakeHome, directive};
+use crate::test_support::FakeHome;
 
 fn ids(out: &Value) -> Vec<String> {
     out["event"]["payload"]["endpoints"]
@@ -29,12 +29,7 @@ fn assist_follows_home_assistants_expose_toggles() {
     home.config.exposure = Exposure::Assist;
     home.exposure = Some(settings());
     assert_eq!(ids(&home.discover()), ["light#bed_light", "switch#ac"]);
-    let refused = home.run(&directive(
-        "Alexa.PowerController",
-        "TurnOn",
-        Some("light#kitchen_lights"),
-        json!({}),
-    ));
+    let refused = home.turn_on("light#kitchen_lights");
     assert_eq!(refused["event"]["payload"]["type"], "NO_SUCH_ENDPOINT");
 }
 

@@ -124,12 +124,7 @@ fn stepping_the_temperature_of_an_off_light_turns_it_on_first() {
 fn a_fresh_read_when_the_call_reports_no_change() {
     let mut home = FakeHome::new();
     home.report_changed = false;
-    let r = home.run(&directive(
-        "Alexa.PowerController",
-        "TurnOn",
-        Some("switch#ac"),
-        json!({}),
-    ));
+    let r = home.turn_on("switch#ac");
     assert_eq!(prop(&r, "Alexa.PowerController", "powerState"), "ON");
     let reads = home.reads.borrow();
     assert_eq!(reads.last(), Some(&("switch.ac".to_string(), 1_000)));
@@ -156,12 +151,7 @@ fn report_state_reads_now() {
 fn unavailable_entities_are_not_called() {
     let home = FakeHome::new();
     home.set("switch.ac", "unavailable", json!({}));
-    let r = home.run(&directive(
-        "Alexa.PowerController",
-        "TurnOn",
-        Some("switch#ac"),
-        json!({}),
-    ));
+    let r = home.turn_on("switch#ac");
     assert_eq!(r["event"]["payload"]["type"], "ENDPOINT_UNREACHABLE");
     assert!(home.calls.borrow().is_empty());
 }
@@ -170,12 +160,7 @@ fn unavailable_entities_are_not_called() {
 fn home_assistant_failures_become_alexa_errors() {
     let mut home = FakeHome::new();
     home.fail = Some(HaError::Unreachable("refused".into()));
-    let r = home.run(&directive(
-        "Alexa.PowerController",
-        "TurnOn",
-        Some("switch#ac"),
-        json!({}),
-    ));
+    let r = home.turn_on("switch#ac");
     assert_eq!(r["event"]["payload"]["type"], "BRIDGE_UNREACHABLE");
     assert_eq!(r["event"]["endpoint"]["endpointId"], "switch#ac");
     home.fail = Some(HaError::Unauthorized("401".into()));
@@ -208,12 +193,7 @@ fn home_assistant_failures_become_alexa_errors() {
 fn filtered_entities_do_not_exist() {
     let mut home = FakeHome::new();
     home.config.filter.exclude_domains = vec!["switch".into()];
-    let r = home.run(&directive(
-        "Alexa.PowerController",
-        "TurnOn",
-        Some("switch#ac"),
-        json!({}),
-    ));
+    let r = home.turn_on("switch#ac");
     assert_eq!(r["event"]["payload"]["type"], "NO_SUCH_ENDPOINT");
     assert!(home.calls.borrow().is_empty());
 }

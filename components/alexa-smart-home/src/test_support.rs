@@ -357,7 +357,6 @@ impl FakeHome {
         Some(id)
     }
 
-    /// Runs one directive through the handler.
     /// A Discovery directive (with a bearer token) through the handler.
     pub fn discover(&self) -> Value {
         self.run(&json!({"directive": {
@@ -367,6 +366,17 @@ impl FakeHome {
         }}))
     }
 
+    /// PowerController TurnOn of `endpoint` through the handler.
+    pub fn turn_on(&self, endpoint: &str) -> Value {
+        self.run(&directive(
+            "Alexa.PowerController",
+            "TurnOn",
+            Some(endpoint),
+            json!({}),
+        ))
+    }
+
+    /// Runs one directive through the handler.
     pub fn run(&self, event: &Value) -> Value {
         let d = Directive::parse(&event.to_string()).expect("a directive");
         serde_json::from_str(&handle(&d, self)).expect("the handler answers JSON")
